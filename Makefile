@@ -1,0 +1,34 @@
+# Two entry points (see README): `make run` and `make test`. Each sets itself up.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+SCENARIO ?= baseline
+OUT ?= out/$(SCENARIO)
+ARGS ?=
+
+.PHONY: run test setup browser lint bench clean
+
+$(VENV)/.installed: pyproject.toml
+	@bash scripts/setup-venv.sh $(VENV)
+	@touch $@
+
+setup: $(VENV)/.installed
+
+run: setup
+	$(PY) run.py run $(SCENARIO) --out $(OUT) $(ARGS)
+
+# Chromium (Debian's) is needed by the browser tests; installed when we can (root).
+browser:
+	@bash scripts/ensure-chromium.sh
+
+test: setup browser
+	$(PY) -m pytest -q $(ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+bench: setup
+	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) out

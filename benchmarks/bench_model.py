@@ -1,0 +1,57 @@
+"""Speed of the world model: ten years of the baseline, and cost per step against size.
+
+Prints seconds for 520 steps of the baseline (median of 5 seeds), seconds for 520 steps
+of a 193-state world, milliseconds per step at 50, 100, 193 and 400 states, and the
+fitted exponent of cost per step against the number of states.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sim.model import CyberDiplomacyModel  # noqa: E402
+
+
+def ten_years(overrides: dict, seed: int) -> float:
+    t0 = time.perf_counter()
+    m = CyberDiplomacyModel("baseline", overrides, rng=seed, steps=520)
+    while m.running:
+        m.step()
+    return time.perf_counter() - t0
+
+
+def per_step(n: int, steps: int = 156, seed: int = 1) -> float:
+    m = CyberDiplomacyModel("baseline", {"states.count": n}, rng=seed, steps=steps + 52)
+    for _ in range(52):  # warm up: caches, first sessions
+        m.step()
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        m.step()
+    return (time.perf_counter() - t0) / steps
+
+
+def main() -> None:
+    base = [ten_years({}, s) for s in range(5)]
+    print(
+        f"baseline, 520 steps (10 years): median {statistics.median(base):.3f} s "
+        f"(min {min(base):.3f}, max {max(base):.3f}; target < 2 s)"
+    )
+    big = ten_years({"states.count": 193}, 0)
+    print(f"193 states, 520 steps: {big:.2f} s (target < 20 s)")
+    sizes = [50, 100, 193, 400]
+    costs = [per_step(n) for n in sizes]
+    for n, c in zip(sizes, costs, strict=True):
+        print(f"  {n:>4} states: {c * 1000:7.2f} ms per step")
+    slope = np.polyfit(np.log(sizes), np.log(costs), 1)[0]
+    print(f"cost per step ~ n^{slope:.2f} over {sizes[0]}..{sizes[-1]} states (target <= ~1.3)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+"""Companies: tech vendors, security firms and critical-infrastructure operators."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+if TYPE_CHECKING:
+    from sim.model import CyberDiplomacyModel
+
+
+class Company(mesa.Agent):
+    """A company with telemetry in some share of each state's systems.
+
+    It detects intrusions in its telemetry (shorter dwell times), shares intelligence
+    with governments (attribution evidence; more with its home state and allies unless
+    it belongs to a tech accord, whose members share with all), publishes technical
+    reports (violations become visible), patches (exploits held against the states it
+    serves persist less), lobbies its home state's positions if it is an accord member,
+    and suffers a share of the damage in the states it serves.
+    """
+
+    def __init__(
+        self,
+        model: CyberDiplomacyModel,
+        name: str,
+        home: int,
+        reach: np.ndarray,
+        telemetry_skill: float,
+        patch_speed: float,
+        accord: bool,
+    ) -> None:
+        super().__init__(model)
+        self.name = name
+        self.home = home
+        self.reach = reach  # (n,) share of each state's systems it sees
+        self.telemetry_skill = telemetry_skill
+        self.patch_speed = patch_speed
+        self.accord = accord
+        self.damage = 0.0
+
+    def sharing(self) -> np.ndarray:
+        """(n,) how readily it shares intelligence with each government."""
+        w = self.model.world
+        engagement = self.model.config.companies.engagement
+        if self.accord:
+            return np.full(w.n, engagement)
+        friendly = (w.bloc == w.bloc[self.home]).astype(float)
+        return engagement * (0.25 + 0.75 * friendly)
+
+    def __repr__(self) -> str:
+        return f"Company({self.name!r}, home={self.model.world.names[self.home]!r})"

@@ -1,0 +1,133 @@
+"""International organisations: the UN open-ended working group, the OSCE, regional bodies."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+if TYPE_CHECKING:
+    from sim.model import CyberDiplomacyModel
+
+
+class InternationalOrganization(mesa.Agent):
+    """A body that negotiates norm texts and may run confidence-building measures.
+
+    Sessions come every ``cadence`` weeks, each of ``rounds`` rounds, under the body's
+    decision rule (see :mod:`sim.mechanics.negotiation`). With a CBM programme (OSCE
+    Decisions 1106 and 1202: contact points, consultations, hotlines) its members get
+    extra attribution evidence through the channels, find wrong attributions sooner,
+    de-escalate, and build trust slowly.
+    """
+
+    def __init__(
+        self,
+        model: CyberDiplomacyModel,
+        name: str,
+        kind: str,
+        members: np.ndarray,
+        decision_rule: str,
+        cadence: int,
+        rounds: int,
+        first_session: int,
+        cbm: bool,
+        agenda: np.ndarray,
+    ) -> None:
+        super().__init__(model)
+        self.name = name
+        self.kind = kind
+        self.members = members  # state indices
+        self.decision_rule = decision_rule
+        self.cadence = cadence
+        self.rounds = rounds
+        self.first_session = first_session
+        self.cbm = cbm
+        self.agenda = agenda  # norm indices
+        self.sessions = 0
+        self.agreements: list[dict] = []
+        self.last_session: dict | None = None  # round-by-round record, for the app
+
+    def session_due(self, step: int) -> bool:
+        """True in the weeks a session is scheduled."""
+        return step >= self.first_session and (step - self.first_session) % self.cadence == 0
+
+    def convene(self) -> dict:
+        """Hold one negotiation session now; signatories adopt an agreed text."""
+        from sim.mechanics.negotiation import run_session
+
+        m = self.model
+        w = m.world
+        cat = m.catalogue
+        mem = self.members
+        ag = self.agenda
+        cfg = m.config
+        security = m.security_value()[np.ix_(mem, ag)]
+        mediator = m.mediator_for(mem)
+        result = run_session(
+            w.ideal[np.ix_(mem, ag)],
+            security,
+            w.sovereignty[mem] * cat.sovereignty[ag].mean(),
+            w.expertise[mem],
+            w.concession[mem],
+            rule=self.decision_rule,
+            qualified_majority=cfg.organizations.qualified_majority,
+            rounds=self.rounds,
+            params=cfg.negotiation,
+            rng=m.rng,
+            mediator=mediator is not None,
+            status_quo=w.adopted[np.ix_(mem, ag)],
+            influence=np.sqrt(w.gdp[mem]),
+        )
+        self.sessions += 1
+        norm_ids = [cat.ids[k] for k in ag]
+        names = [w.names[i] for i in mem]
+        rounds = []
+        for rec in result.rounds:
+            row = {
+                "round": int(rec.round),
+                "text": {
+                    nid: round(float(x), 3) for nid, x in zip(norm_ids, rec.text, strict=True)
+                },
+                "accept": [names[i] for i in np.nonzero(rec.accepts)[0]],
+                "object": [names[i] for i in np.nonzero(~rec.accepts)[0]],
+            }
+            rounds.append(row)
+            m.log("proposal", actors=[self.name], organization=self.name, **row)
+        signatories = mem[result.signatories] if result.agreed else np.zeros(0, dtype=int)
+        record = {
+            "organization": self.name,
+            "session": self.sessions,
+            "rule": self.decision_rule,
+            "mediator": mediator.name if mediator is not None else None,
+            "agreed": bool(result.agreed),
+            "rounds": rounds,
+            "text": rounds[-1]["text"] if rounds else {},
+            "signatories": [w.names[i] for i in signatories],
+            "members": len(mem),
+        }
+        self.last_session = record
+        if result.agreed:
+            m.adopt(signatories, ag, np.asarray(result.text))
+            self.agreements.append(record)
+            m.log(
+                "agreement",
+                actors=[self.name],
+                organization=self.name,
+                text=record["text"],
+                signatories=record["signatories"],
+                members=len(mem),
+                rule=self.decision_rule,
+                outcome="agreement",
+            )
+        else:
+            m.log(
+                "session_failed",
+                actors=[self.name],
+                organization=self.name,
+                rule=self.decision_rule,
+                members=len(mem),
+                outcome="failure",
+                objectors=rounds[-1]["object"] if rounds else [],
+            )
+        return record

@@ -1,0 +1,123 @@
+"""The one command line: ``python run.py COMMAND ...`` (also installed as ``cyberdiplomacy``).
+
+Parsing lives here; the work lives in the library. Mistakes a user can make end with one
+line ``error: FILE: key: what was expected`` and exit code 2; anything unexpected exits 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+
+from sim.errors import UserError
+
+# command -> "module:function"; imported lazily so `run.py run` never loads the app or Dask.
+HANDLERS: dict[str, str] = {
+    "run": "sim.commands:cmd_run",
+    "scenarios": "sim.commands:cmd_scenarios",
+    "validate": "sim.validation:cmd_validate",
+    "sweep": "experiments.cli:cmd_sweep",
+    "report": "experiments.cli:cmd_report",
+    "rerun": "experiments.cli:cmd_rerun",
+    "viz": "sim.app.cli:cmd_viz",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """All commands and their flags."""
+    p = argparse.ArgumentParser(
+        prog="run.py",
+        description="Cyber diplomacy simulation: scenarios, validation, sweeps and the app.",
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    r = sub.add_parser("run", help="run one scenario and write its series, events and charts")
+    r.add_argument(
+        "scenario",
+        nargs="?",
+        default="baseline",
+        help="built-in scenario name or path to a .toml file (default: baseline)",
+    )
+    r.add_argument("--steps", type=int, default=None, help="weeks to run (default: the scenario's)")
+    r.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    r.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a scenario value by dotted key, e.g. attribution.skill=0.8",
+    )
+    r.add_argument("--out", default=None, help="output folder (default: out/SCENARIO)")
+    r.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    s = sub.add_parser("scenarios", help="list the built-in scenarios")
+    s.add_argument("--keys", action="store_true", help="list every scenario key with its default")
+
+    v = sub.add_parser("validate", help="run validation targets: measured against published")
+    v.add_argument("target", nargs="?", default="all", help="target name, or 'all' (default)")
+    v.add_argument("--runs", type=int, default=None, help="independent runs (seeds)")
+    v.add_argument("--generations", type=int, default=None, help="generations (Axelrod targets)")
+    v.add_argument("--steps", type=int, default=None, help="weeks per run (world targets)")
+    v.add_argument("--seed", type=int, default=0, help="root seed (default: 0)")
+    v.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a scenario value by dotted key",
+    )
+    v.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    w = sub.add_parser("sweep", help="run an experiment file (a batch of runs)")
+    w.add_argument("experiment", help="experiment TOML file")
+    w.add_argument("--workers", type=int, default=None, help="local processes (default: all cores)")
+    w.add_argument("--scheduler", default=None, help="Dask scheduler address tcp://HOST:PORT")
+    w.add_argument("--out", default=None, help="output folder (default: runs/NAME)")
+    w.add_argument("--resume", action="store_true", help="continue an interrupted batch")
+    w.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    rep = sub.add_parser("report", help="rebuild the report of a finished or partial batch")
+    rep.add_argument("dir", help="batch output folder")
+
+    rr = sub.add_parser("rerun", help="re-run one run of a batch and check it matches")
+    rr.add_argument("dir", help="batch output folder")
+    rr.add_argument("run_id", help="the run id (from runs.csv)")
+
+    z = sub.add_parser("viz", help="serve the classroom app in the browser")
+    z.add_argument("--scenario", default="baseline", help="scenario shown first")
+    z.add_argument("--host", default="127.0.0.1", help="address to serve on (default: loopback)")
+    z.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
+    return p
+
+
+def _handler(command: str) -> Callable[[argparse.Namespace], int | None]:
+    module, func = HANDLERS[command].split(":")
+    return getattr(importlib.import_module(module), func)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the process exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        code = _handler(args.command)(args)
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception:  # an unexpected failure: show it, exit 1
+        traceback.print_exc()
+        return 1
+    return int(code or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,65 @@
+"""The `run` and `scenarios` commands."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from sim.metrics import HEADLINE
+from sim.run import simulate, write_outputs
+from sim.scenario import builtin_scenarios, describe_keys, load_scenario, parse_assignments
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run one scenario, print a summary table, write the outputs."""
+    overrides = parse_assignments(args.overrides)
+    scen = load_scenario(args.scenario, overrides)
+    if args.steps is not None and args.steps < 1:
+        from sim.errors import UserError
+
+        raise UserError("--steps", None, f"expected a positive number of steps, got {args.steps}")
+    t0 = time.perf_counter()
+    result = simulate(scen, seed=args.seed, steps=args.steps, progress=not args.quiet)
+    elapsed = time.perf_counter() - t0
+    out = Path(args.out or f"out/{scen.name}")
+    write_outputs(result, out)
+    summary = result.summary["metrics"]
+    unit = "generations" if scen.scenario.kind == "norms_game" else "weeks"
+    print(f"{scen.name}: {result.steps} {unit}, seed {args.seed}, {elapsed:.2f} s")
+    print(f"{'metric':<24}{'total':>12}{'final':>12}")
+    names = [k for k in HEADLINE if k in summary] or list(summary)
+    extra = [
+        k
+        for k in (
+            "agreements",
+            "norms_adopted_share",
+            "retaliations",
+            "violations",
+            "punishments",
+            "mean_boldness",
+            "mean_vengefulness",
+        )
+        if k in summary
+    ]
+    for name in dict.fromkeys(names + extra):
+        v = summary[name]
+        total = "" if v["total"] is None else f"{v['total']:.4g}"
+        final = "" if v["final"] is None else f"{v['final']:.4g}"
+        print(f"{name:<24}{total:>12}{final:>12}")
+    print(
+        f"wrote {out}/: timeseries.csv, timeseries.parquet, events.jsonl, summary.json, report.html"
+    )
+    return 0
+
+
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    """List the built-in scenarios (or every key with --keys)."""
+    if args.keys:
+        for key, tp, default, help_ in describe_keys():
+            print(f"{key:<38} {tp:<22} {default:<14} {help_}")
+        return 0
+    for name, path in builtin_scenarios().items():
+        scen = load_scenario(path)
+        print(f"{name:<32} {scen.scenario.description}")
+    return 0

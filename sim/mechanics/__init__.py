@@ -1,0 +1,1 @@
+"""Mechanics of the world: timing, incidents, attribution, responses, norms, negotiation."""

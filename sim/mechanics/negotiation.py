@@ -1,0 +1,358 @@
+"""Norm negotiation: how the members of an international body agree on a text, or fail to.
+
+A **text** is a commitment level per norm on the agenda, a vector ``x`` in ``[0, 1]^K``
+(the default catalogue is the eleven norms of the 2015 UN GGE report, A/70/174 para. 13).
+
+**Utility.** Member ``i`` has ideal points ``theta[i, k]``, an expected security gain per
+norm ``s[i, k] >= 0`` (what it gains when the others are bound), a sovereignty concern
+``sigma[i]`` in ``[0, 1]`` and diplomats' technical expertise ``e[i]`` in ``[0, 1]``. With
+``w_s = security_weight`` and ``w_v = sovereignty_weight`` (section ``[negotiation]``)::
+
+    V_i(x) = (1/K) sum_k [ -(x_k - theta_ik)^2          distance to the ideal
+                           + w_s s_ik x_k                security gain
+                           - w_v sigma_i x_k^2 ]         sovereignty cost
+
+    U_i(x) = V_i(x) - V_i(x0)
+
+where ``x0`` is the status quo (what the member is already bound to; no commitments by
+default). Utility is measured from the status quo, so ``U_i = 0`` is the value of no
+agreement and ``[negotiation] reservation`` is the gain a member needs before it signs.
+The distance term is maximal at the ideal; the security gain grows linearly with
+bindingness; the sovereignty cost grows with its square, so it bites hardest on binding
+texts. Each member's best text is, norm by norm,
+``x*_ik = clip((2 theta_ik + w_s s_ik) / (2 (1 + w_v sigma_i)), 0, 1)``.
+
+**Concession** is time-based (Faratin, Sierra & Jennings 1998, Robotics and Autonomous
+Systems 24:159-182): in round ``t`` of ``t_max`` member ``i`` has conceded the share
+``alpha_i(t) = kappa + (1 - kappa) (t / t_max)^(1 / beta_i)`` of the way from its best
+utility to its reservation (``beta < 1`` Boulware: holds firm until the end; ``beta > 1``
+Conceder: gives way early). A delegation with little technical expertise is cautious: it
+concedes only the share ``1 - caution * (1 - e_i)`` of that way, i.e. it keeps a margin
+above its reservation even in the last round.
+
+**Protocol.** Each round every member offers its best text moved toward the previous
+draft by its concession; the chair proposes the (influence-weighted) mean of the offers;
+a mediator (a think tank) moves that draft toward the member median by
+``mediation_weight``. Members accept when the text's utility clears their current
+threshold (low-expertise delegations misjudge texts a little: the only randomness). The
+decision rule decides: ``consensus`` (no objection; everyone signs), ``qualified_majority``
+(share of acceptors >= q; acceptors sign) or ``silence`` (adopted unless someone breaks
+silence; only members strongly opposed do, a weaker bar than acceptance; all who keep
+silent sign). A session ends with an agreement or fails after its last round.
+
+Between sessions positions move by bilateral pre-negotiation through missions
+(:func:`pre_negotiate`) and company lobbying (:func:`lobby`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.scenario import DECISION_RULES, Negotiation
+
+# Defaults of [negotiation] initial_concession (Faratin et al.'s kappa), silence_bar and
+# misjudgement; run_session reads them from its params.
+INITIAL_CONCESSION = Negotiation.initial_concession
+
+_MIN_BETA = 1e-6
+
+
+# ----------------------------------------------------------------------------- results
+
+
+@dataclass
+class RoundRecord:
+    """One round of a session: the text on the table and how members received it.
+
+    ``utilities`` are the members' utilities of the text measured from the status quo
+    (0 = no agreement), without perception error.
+    """
+
+    round: int
+    text: np.ndarray
+    accepts: np.ndarray
+    utilities: np.ndarray
+
+
+@dataclass
+class SessionResult:
+    """Outcome of a session: an agreement (text, signatories, round) or a failure.
+
+    On failure ``text`` is the last draft, ``signatories`` is all False and ``round`` is the
+    last round.
+    """
+
+    agreed: bool
+    text: np.ndarray
+    signatories: np.ndarray
+    round: int
+    rounds: list[RoundRecord] = field(default_factory=list)
+
+
+# ----------------------------------------------------------------------------- valuation
+
+
+def _value(
+    text: np.ndarray,
+    ideal: np.ndarray,
+    security: np.ndarray,
+    sovereignty: np.ndarray,
+    params: Negotiation,
+) -> np.ndarray:
+    """V_i(x) before subtracting the status quo; text broadcasts against ideal."""
+    per_norm = (
+        -((text - ideal) ** 2)
+        + params.security_weight * security * text
+        - params.sovereignty_weight * sovereignty[:, None] * text**2
+    )
+    return per_norm.mean(axis=-1)
+
+
+def _status_quo(status_quo: np.ndarray | None, ideal: np.ndarray) -> np.ndarray:
+    if status_quo is None:
+        return np.zeros_like(ideal)
+    return np.broadcast_to(np.asarray(status_quo, dtype=float), ideal.shape)
+
+
+def utility(
+    text: np.ndarray,
+    ideal: np.ndarray,
+    security: np.ndarray,
+    sovereignty: np.ndarray,
+    params: Negotiation,
+    status_quo: np.ndarray | None = None,
+) -> np.ndarray:
+    """Each member's utility of a text, measured from the status quo (see module docstring).
+
+    Args:
+        text: commitment level per norm, shape (K,) or one text per member (m, K).
+        ideal: ideal points, (m, K).
+        security: expected security gain per norm, (m, K), >= 0.
+        sovereignty: sovereignty concern, (m,).
+        params: the ``[negotiation]`` section (security and sovereignty weights).
+        status_quo: commitments already in force, (K,) or (m, K); default none.
+
+    Returns:
+        (m,) utilities; 0 means "as good as no agreement".
+
+    """
+    ideal = np.asarray(ideal, dtype=float)
+    security = np.asarray(security, dtype=float)
+    sovereignty = np.asarray(sovereignty, dtype=float)
+    x0 = _status_quo(status_quo, ideal)
+    value = _value(np.asarray(text, dtype=float), ideal, security, sovereignty, params)
+    return value - _value(x0, ideal, security, sovereignty, params)
+
+
+def best_text(
+    ideal: np.ndarray, security: np.ndarray, sovereignty: np.ndarray, params: Negotiation
+) -> np.ndarray:
+    """Each member's utility-maximising text, (m, K): its ideal shifted up by the security
+    gain it expects and scaled down by its sovereignty cost, clipped to [0, 1].
+    """
+    ideal = np.asarray(ideal, dtype=float)
+    sov = np.asarray(sovereignty, dtype=float)[:, None]
+    raw = (2.0 * ideal + params.security_weight * np.asarray(security, dtype=float)) / (
+        2.0 * (1.0 + params.sovereignty_weight * sov)
+    )
+    return np.clip(raw, 0.0, 1.0)
+
+
+# ----------------------------------------------------------------------------- concession
+
+
+def concession_share(
+    t: float | np.ndarray, t_max: float, beta: np.ndarray, kappa: float = INITIAL_CONCESSION
+) -> np.ndarray:
+    """Faratin et al.'s (1998) polynomial time-dependent tactic.
+
+    ``alpha(t) = kappa + (1 - kappa) (t / t_max)^(1 / beta)``: the share of the way from
+    best utility to reservation conceded by time ``t``. ``beta < 1`` is Boulware (concedes
+    late), ``beta > 1`` Conceder (concedes early); ``alpha(t_max) = 1`` for all.
+    """
+    beta = np.maximum(np.asarray(beta, dtype=float), _MIN_BETA)
+    frac = np.clip(np.asarray(t, dtype=float) / float(t_max), 0.0, 1.0)
+    return kappa + (1.0 - kappa) * frac ** (1.0 / beta)
+
+
+def concession_reach(expertise: np.ndarray, caution: float) -> np.ndarray:
+    """Share of the Faratin concession a delegation is willing to make: ``1 - caution (1 -
+    expertise)``. Delegations that cannot judge a technical text hold a safety margin.
+    """
+    return 1.0 - caution * (1.0 - np.clip(np.asarray(expertise, dtype=float), 0.0, 1.0))
+
+
+def acceptance_threshold(
+    t: float, t_max: float, beta: np.ndarray, expertise: np.ndarray, params: Negotiation
+) -> np.ndarray:
+    """Aspiration in round ``t`` as a share of each member's span from reservation to best.
+
+    1 means "only my best text", 0 means "anything at or above my reservation".
+    """
+    return 1.0 - concession_reach(expertise, params.caution) * concession_share(t, t_max, beta, params.initial_concession)
+
+
+# ----------------------------------------------------------------------------- session
+
+
+def _check_shapes(ideal: np.ndarray, security: np.ndarray, *vectors: np.ndarray) -> None:
+    if ideal.ndim != 2:
+        raise ValueError(f"ideal must be (members, norms), got shape {ideal.shape}")
+    if security.shape != ideal.shape:
+        raise ValueError(f"security must have shape {ideal.shape}, got {security.shape}")
+    for v in vectors:
+        if v.shape != (ideal.shape[0],):
+            raise ValueError(
+                f"per-member arrays must have shape ({ideal.shape[0]},), got {v.shape}"
+            )
+
+
+def _weighted_mean(points: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    return weights @ points / weights.sum()
+
+
+def run_session(
+    ideal: np.ndarray,
+    security: np.ndarray,
+    sovereignty: np.ndarray,
+    expertise: np.ndarray,
+    concession: np.ndarray,
+    *,
+    rule: str,
+    qualified_majority: float,
+    rounds: int,
+    params: Negotiation,
+    rng: np.random.Generator,
+    mediator: bool = False,
+    status_quo: np.ndarray | None = None,
+    influence: np.ndarray | None = None,
+) -> SessionResult:
+    """Run one negotiation session of a body's members (protocol in the module docstring).
+
+    Concession follows Faratin, Sierra & Jennings (1998): each member's threshold falls
+    from its best utility toward its reservation as ``t / t_max`` grows, at the pace set by
+    its exponent (``concession``: < 1 Boulware, > 1 Conceder).
+
+    Args:
+        ideal: ideal commitment per member and norm, (m, K) in [0, 1].
+        security: expected security gain per member and norm, (m, K), >= 0.
+        sovereignty: sovereignty concern, (m,) in [0, 1].
+        expertise: diplomats' technical expertise, (m,) in [0, 1].
+        concession: Faratin exponent beta per member, (m,), > 0.
+        rule: "consensus", "qualified_majority" or "silence".
+        qualified_majority: share of acceptors needed under "qualified_majority".
+        rounds: rounds in the session (t_max).
+        params: the ``[negotiation]`` section.
+        rng: the model's generator; used only for delegations' misjudgement of texts.
+        mediator: a think tank drafts the text, moved toward the member median.
+        status_quo: commitments already in force, (K,) or (m, K); default none.
+        influence: weight of each member in the chair's draft, (m,); default equal.
+
+    Returns:
+        A :class:`SessionResult`; ``round`` and ``RoundRecord.round`` count from 1.
+
+    """
+    if rule not in DECISION_RULES:
+        raise ValueError(f"rule must be one of {DECISION_RULES}, got {rule!r}")
+    if rounds < 1:
+        raise ValueError(f"rounds must be >= 1, got {rounds}")
+    ideal = np.asarray(ideal, dtype=float)
+    security = np.asarray(security, dtype=float)
+    sovereignty = np.asarray(sovereignty, dtype=float)
+    expertise = np.asarray(expertise, dtype=float)
+    concession = np.asarray(concession, dtype=float)
+    _check_shapes(ideal, security, sovereignty, expertise, concession)
+    m, k = ideal.shape
+    if m == 0:
+        return SessionResult(False, np.zeros(k), np.zeros(0, dtype=bool), 0, [])
+    weights = np.ones(m) if influence is None else np.asarray(influence, dtype=float)
+    if weights.shape != (m,) or weights.sum() <= 0:
+        raise ValueError("influence must be (members,) non-negative with a positive sum")
+
+    x0 = _status_quo(status_quo, ideal)
+    base = _value(x0, ideal, security, sovereignty, params)
+    best = best_text(ideal, security, sovereignty, params)
+    # span from reservation to best; a member whose best falls short of its reservation
+    # has span 0 and accepts only texts at or above the reservation (in practice none)
+    span = np.maximum(
+        _value(best, ideal, security, sovereignty, params) - base - params.reservation, 0.0
+    )
+    reach = concession_reach(expertise, params.caution)
+    noise_sd = params.misjudgement * (1.0 - np.clip(expertise, 0.0, 1.0))
+
+    anchor = _weighted_mean(best, weights)
+    records: list[RoundRecord] = []
+    text = anchor
+    for t in range(1, rounds + 1):
+        conceded = reach * concession_share(t, rounds, concession, params.initial_concession)
+        offers = best + conceded[:, None] * (anchor - best)
+        text = _weighted_mean(offers, weights)
+        if mediator:
+            w = params.mediation_weight
+            text = (1.0 - w) * text + w * np.median(offers, axis=0)
+        gain = _value(text, ideal, security, sovereignty, params) - base
+        aspiration = 1.0 - conceded - noise_sd * rng.standard_normal(m)
+        surplus = gain - params.reservation
+        accepts = surplus >= aspiration * span
+        records.append(RoundRecord(t, text.copy(), accepts, gain))
+
+        if rule == "consensus":
+            adopted, signatories = bool(accepts.all()), np.ones(m, dtype=bool)
+        elif rule == "qualified_majority":
+            adopted, signatories = bool(accepts.mean() >= qualified_majority), accepts
+        else:
+            silent = surplus >= params.silence_bar * aspiration * span
+            adopted, signatories = bool(silent.all()), np.ones(m, dtype=bool)
+        if adopted:
+            return SessionResult(True, text, signatories.copy(), t, records)
+        anchor = text
+    return SessionResult(False, text, np.zeros(m, dtype=bool), rounds, records)
+
+
+# ----------------------------------------------------------------------------- between sessions
+
+
+def pre_negotiate(ideal: np.ndarray, weights: np.ndarray, rate: float | np.ndarray) -> np.ndarray:
+    """Bilateral pre-negotiation through diplomatic missions between sessions.
+
+    Each state's ideal points move by ``rate`` toward the weighted mean of its partners'
+    (``weights[i, j]`` = trust x channel quality of i's mission with j; the diagonal is
+    ignored). States with no channel keep their positions.
+
+    Args:
+        ideal: (n, K) ideal points.
+        weights: (n, n) non-negative channel weights.
+        rate: pull per call, a number or (n,) per state, clipped to [0, 1].
+
+    Returns:
+        New (n, K) ideal points (the input is not modified).
+
+    """
+    ideal = np.asarray(ideal, dtype=float)
+    w = np.array(weights, dtype=float)
+    np.fill_diagonal(w, 0.0)
+    total = w.sum(axis=1)
+    has = total > 0
+    partners = np.where(has[:, None], w @ ideal / np.where(has, total, 1.0)[:, None], ideal)
+    r = np.clip(np.asarray(rate, dtype=float), 0.0, 1.0)
+    r = r[:, None] if r.ndim == 1 else r
+    return ideal + r * (partners - ideal)
+
+
+def lobby(ideal: np.ndarray, pull: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Companies lobby their home states: ``ideal[i]`` moves toward ``target`` by ``pull[i]``.
+
+    Args:
+        ideal: (n, K) ideal points.
+        pull: (n,) pull per state (from its companies' accord membership), clipped to [0, 1].
+        target: (K,) the accord's position (or (n, K), one per state).
+
+    Returns:
+        New (n, K) ideal points.
+
+    """
+    ideal = np.asarray(ideal, dtype=float)
+    p = np.clip(np.asarray(pull, dtype=float), 0.0, 1.0)[:, None]
+    return ideal + p * (np.asarray(target, dtype=float) - ideal)

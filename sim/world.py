@@ -1,0 +1,257 @@
+"""The states' attributes as numpy arrays, and how a scenario's population is drawn.
+
+Every attribute of every state lives in exactly one array here, indexed by the state's
+position; the :class:`sim.agents.state.State` agents read and write through these arrays.
+Pairwise relations (trust, rivalry, mission channels, hotlines) are n x n matrices, so
+the work that runs for every pair of states is vectorised.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from sim.errors import UserError
+from sim.scenario import Scenario, States
+
+CATALOGUE_DIR = Path(__file__).resolve().parent / "catalogues"
+ADOPTION_LEVEL = 0.5  # a (state, norm) pair counts as adopted at this commitment or above
+
+
+@dataclass
+class Catalogue:
+    """A catalogue of norms (default: UN GGE 2015, A/70/174 para. 13 (a)-(k))."""
+
+    name: str
+    ids: list[str]
+    titles: list[str]
+    security: np.ndarray  # (K,) security value of each norm when others are bound
+    sovereignty: np.ndarray  # (K,) how much each norm constrains sovereign control
+    violated_by: dict[str, list[int]]  # operation type -> indices of norms it breaches
+
+    @property
+    def size(self) -> int:
+        """Number of norms."""
+        return len(self.ids)
+
+
+def load_catalogue(name_or_path: str, source: str = "norms.catalogue") -> Catalogue:
+    """Load a built-in catalogue by name or a TOML catalogue file."""
+    path = CATALOGUE_DIR / f"{name_or_path}.toml"
+    if not path.exists():
+        path = Path(name_or_path)
+    if not path.is_file():
+        builtins = ", ".join(p.stem for p in CATALOGUE_DIR.glob("*.toml"))
+        raise UserError(
+            source,
+            "norms.catalogue",
+            f"expected a built-in catalogue ({builtins}) or a file, got {name_or_path!r}",
+        )
+    with open(path, "rb") as fh:
+        try:
+            data = tomllib.load(fh)
+        except tomllib.TOMLDecodeError as exc:
+            raise UserError(str(path), None, f"malformed TOML ({exc})") from None
+    norms = data.get("norm", [])
+    if not norms:
+        raise UserError(str(path), "norm", "expected at least one [[norm]] table")
+    violated: dict[str, list[int]] = {}
+    for k, norm in enumerate(norms):
+        for key in ("id", "title"):
+            if key not in norm:
+                raise UserError(str(path), f"norm.{k}.{key}", "expected a string")
+        for t in norm.get("violated_by", []):
+            violated.setdefault(t, []).append(k)
+    return Catalogue(
+        name=data.get("name", path.stem),
+        ids=[n["id"] for n in norms],
+        titles=[n["title"] for n in norms],
+        security=np.array([float(n.get("security", 0.5)) for n in norms]),
+        sovereignty=np.array([float(n.get("sovereignty", 0.5)) for n in norms]),
+        violated_by=violated,
+    )
+
+
+@dataclass
+class World:
+    """Attributes of the n states (arrays of length n) and their relations (n x n)."""
+
+    names: list[str]
+    bloc: np.ndarray
+    bloc_names: list[str]
+    governance: np.ndarray
+    sovereignty: np.ndarray
+    gdp: np.ndarray  # trillions of USD
+    digital_share: np.ndarray
+    offense: np.ndarray
+    resilience: np.ndarray
+    attribution_skill: np.ndarray
+    expertise: np.ndarray
+    boldness: np.ndarray
+    vengefulness: np.ndarray
+    activity: np.ndarray
+    concession: np.ndarray  # Faratin et al. (1998) exponent beta
+    stealth: np.ndarray
+    persistence: np.ndarray
+    stockpile: np.ndarray  # exploits held (int)
+    ideal: np.ndarray  # (n, K) ideal commitment per norm
+    exposure: np.ndarray  # (n, K) learned exposure: incidents suffered that breach each norm
+    adopted: np.ndarray  # (n, K) adopted commitment per norm (0: not adopted)
+    trust: np.ndarray  # (n, n) symmetric, in [0, 1]
+    trust0: np.ndarray  # (n, n) initial trust, the level trust reverts to
+    rival: np.ndarray  # (n, n) bool, symmetric
+    mission_quality: np.ndarray  # (n, n) channel quality of i's mission in j (0: none)
+    hotline: np.ndarray  # (n, n) bool, symmetric
+    sanction_until: np.ndarray  # (n, n) int: i sanctions j until this step
+    payoff: np.ndarray  # Axelrod payoff accumulated over the current generation
+    gdp0: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.gdp0 = self.gdp.copy()
+        # blocs never change, so alliances are derived once
+        same = self.bloc[:, None] == self.bloc[None, :]
+        aligned = np.array([b != "NonAligned" for b in self.bloc_names])[self.bloc]
+        self._ally = same & aligned[:, None]
+        np.fill_diagonal(self._ally, False)
+
+    @property
+    def n(self) -> int:
+        """Number of states."""
+        return len(self.names)
+
+    @property
+    def ally(self) -> np.ndarray:
+        """(n, n) bool: same bloc, not self (non-aligned states are nobody's allies)."""
+        return self._ally
+
+    def index(self, name: str) -> int:
+        """Position of a state by name."""
+        return self.names.index(name)
+
+
+def _draw(rng: np.random.Generator, mean: float, sd: float, size: int) -> np.ndarray:
+    """Draws in [0, 1] around a mean (a clipped normal keeps the mean for moderate sd)."""
+    return np.clip(rng.normal(mean, sd, size), 0.0, 1.0)
+
+
+def build_world(s: Scenario, catalogue: Catalogue, rng: np.random.Generator) -> World:
+    """Draw the population of states described by a scenario."""
+    st: States = s.states
+    listed = st.list
+    n = max(st.count, len(listed))
+    h = st.heterogeneity
+    bloc_names = list(st.blocs)
+    shares = np.array(st.bloc_shares) / sum(st.bloc_shares)
+
+    # generated states fill up to `count` after the listed ones, blocs in proportion
+    n_gen = n - len(listed)
+    gen_blocs = np.repeat(np.arange(len(bloc_names)), np.floor(shares * n_gen).astype(int))
+    while len(gen_blocs) < n_gen:  # hand the remainder to the largest shares first
+        gen_blocs = np.append(gen_blocs, np.argsort(-shares)[(len(gen_blocs)) % len(shares)])
+    gen_blocs = np.sort(gen_blocs[:n_gen])
+    bloc = np.concatenate(
+        [
+            np.array(
+                [bloc_names.index(x.bloc) if x.bloc else len(bloc_names) - 1 for x in listed],
+                dtype=int,
+            ),
+            gen_blocs.astype(int),
+        ]
+    )
+    names = [x.name for x in listed] + [f"State {i + 1}" for i in range(len(listed), n)]
+
+    def attr(name: str, drawn: np.ndarray) -> np.ndarray:
+        vals = drawn.copy()
+        for i, spec in enumerate(listed):
+            v = getattr(spec, name)
+            if v >= 0:
+                vals[i] = v
+        return vals
+
+    gov_mean = np.array(st.bloc_governance)[bloc]
+    governance = attr("governance", np.clip(gov_mean + rng.normal(0, h / 2, n), 0, 1))
+    sovereignty = attr(
+        "sovereignty_concern",
+        np.clip(st.sovereignty_concern + 0.6 * (governance - 0.5) + rng.normal(0, h, n), 0, 1),
+    )
+    sigma = st.gdp_sigma
+    gdp = attr("gdp", st.gdp_mean * np.exp(rng.normal(-(sigma**2) / 2, sigma, n)))
+    digital = attr("digital_share", _draw(rng, st.digital_share, h / 2, n))
+    offense = attr("offensive_capability", _draw(rng, st.offensive_capability, h, n))
+    resilience = attr("resilience", _draw(rng, st.resilience, h, n))
+    skill = attr("attribution_skill", _draw(rng, s.attribution.skill, h, n))
+    expertise = attr("expertise", _draw(rng, st.expertise, h, n))
+    boldness = attr("boldness", _draw(rng, st.boldness_mean, h, n))
+    vengefulness = attr("vengefulness", _draw(rng, st.vengefulness_mean, h, n))
+    activity = np.array([x.activity for x in listed] + [1.0] * n_gen)
+    lo, hi = np.log(st.concession_min), np.log(st.concession_max)
+    concession = np.exp(rng.uniform(lo, hi, n))
+
+    K = catalogue.size
+    # ideal commitment: higher for norms that protect a digital economy, lower where a norm
+    # constrains sovereign control and the state cares about sovereignty
+    dig_rel = np.sqrt(digital / max(digital.mean(), 1e-9))
+    ideal = np.clip(
+        0.25
+        + 0.5 * catalogue.security[None, :] * dig_rel[:, None]
+        - 0.8 * (sovereignty[:, None] - 0.4) * catalogue.sovereignty[None, :]
+        + rng.normal(0, h, (n, K)),
+        0.0,
+        1.0,
+    )
+
+    rival = np.zeros((n, n), dtype=bool)
+    for pair in st.rival_blocs:
+        a, _, b = pair.partition(":")
+        ia, ib = bloc_names.index(a), bloc_names.index(b)
+        mask = (bloc[:, None] == ia) & (bloc[None, :] == ib)
+        # each state of the smaller bloc gets about `rivals_per_state` rivals in the other
+        size = max(1, min((bloc == ia).sum(), (bloc == ib).sum()))
+        draw = rng.random((n, n)) < min(1.0, st.rivals_per_state / size)
+        rival |= mask & draw
+    for i, spec in enumerate(listed):
+        for r in spec.rivals:
+            rival[i, names.index(r)] = True
+    rival = rival | rival.T
+    np.fill_diagonal(rival, False)
+
+    tr = s.trust
+    same = bloc[:, None] == bloc[None, :]
+    trust = np.where(same, tr.within_bloc, tr.between_blocs)
+    trust = np.where(rival, tr.rivals, trust)
+    np.fill_diagonal(trust, 1.0)
+
+    ops = s.operations
+    return World(
+        names=names,
+        bloc=bloc,
+        bloc_names=bloc_names,
+        governance=governance,
+        sovereignty=sovereignty,
+        gdp=gdp.astype(float),
+        digital_share=digital,
+        offense=offense,
+        resilience=resilience,
+        attribution_skill=skill,
+        expertise=expertise,
+        boldness=boldness,
+        vengefulness=vengefulness,
+        activity=activity,
+        concession=concession,
+        stealth=np.full(n, ops.stealth),
+        persistence=np.full(n, ops.persistence),
+        stockpile=rng.integers(0, ops.max_stockpile + 1, n) * (offense > 0.05),
+        ideal=ideal,
+        exposure=np.zeros((n, K)),
+        adopted=np.zeros((n, K)),
+        trust=trust.astype(float),
+        trust0=trust.astype(float).copy(),
+        rival=rival,
+        mission_quality=np.zeros((n, n)),
+        hotline=np.zeros((n, n), dtype=bool),
+        sanction_until=np.zeros((n, n), dtype=int),
+        payoff=np.zeros(n),
+    )

@@ -1,0 +1,144 @@
+import pytest
+
+from sim.errors import UserError
+from sim.scenario import builtin_scenarios, describe_keys, load_scenario, parse_assignments
+from tests.helpers import cli
+
+REQUIRED_KEYS = [
+    "states.count",
+    "states.sovereignty_concern",
+    "attribution.skill",
+    "companies.engagement",
+    "norms.metanorms",
+    "organizations.decision_rule",
+]
+
+
+def test_baseline_exposes_required_keys():
+    keys = {k for k, *_ in describe_keys()}
+    for key in REQUIRED_KEYS:
+        assert key in keys
+    s = load_scenario("baseline")
+    assert s.name == "baseline"
+    assert s.organizations.decision_rule == "consensus"
+
+
+def test_overrides_are_typed_and_applied():
+    s = load_scenario(
+        "baseline",
+        parse_assignments(
+            [
+                "attribution.skill=0.8",
+                "states.count=193",
+                "norms.metanorms=true",
+                "organizations.decision_rule=qualified_majority",
+            ]
+        ),
+    )
+    assert s.attribution.skill == 0.8
+    assert s.states.count == 193
+    assert s.norms.metanorms is True
+    assert s.organizations.decision_rule == "qualified_majority"
+    # an int where a float is expected is accepted and converted
+    assert load_scenario("baseline", {"attribution.skill": 1}).attribution.skill == 1.0
+
+
+@pytest.mark.parametrize(
+    "overrides, key, fragment",
+    [
+        ({"attribution.skil": 0.5}, "attribution.skil", "unknown key"),
+        ({"attribution.skill": "high"}, "attribution.skill", "expected a number"),
+        ({"attribution.skill": 1.5}, "attribution.skill", "<= 1.0"),
+        ({"states.count": 2.5}, "states.count", "expected an integer"),
+        ({"norms.metanorms": 1}, "norms.metanorms", "true or false"),
+        ({"organizations.decision_rule": "vote"}, "organizations.decision_rule", "expected one of"),
+    ],
+)
+def test_bad_overrides_name_the_key(overrides, key, fragment):
+    with pytest.raises(UserError) as err:
+        load_scenario("baseline", overrides)
+    assert err.value.key == key
+    assert fragment in str(err.value)
+    assert str(err.value).startswith("--set: ")
+
+
+def test_bad_file_names_file_and_key(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[attribution]\nskill = "x"\n')
+    with pytest.raises(UserError) as err:
+        load_scenario(bad)
+    assert str(err.value) == f"{bad}: attribution.skill: expected a number, got 'x'"
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[states\ncount = 3")
+    with pytest.raises(UserError, match="malformed TOML"):
+        load_scenario(broken)
+    with pytest.raises(UserError, match="unknown scenario"):
+        load_scenario("no_such_scenario")
+
+
+def test_cross_checks(tmp_path):
+    f = tmp_path / "s.toml"
+    f.write_text(
+        '[states]\nblocs = ["A", "B"]\nbloc_shares = [1.0]\nbloc_governance = [0.1, 0.9]\n'
+    )
+    with pytest.raises(UserError, match="states.bloc_shares"):
+        load_scenario(f)
+
+
+def test_listed_states_and_generated_population(tmp_path):
+    from sim.model import CyberDiplomacyModel
+
+    f = tmp_path / "listed.toml"
+    f.write_text("""
+[states]
+count = 5
+[[states.list]]
+name = "Alpha"
+bloc = "West"
+gdp = 20.0
+rivals = ["Beta"]
+[[states.list]]
+name = "Beta"
+bloc = "East"
+""")
+    m = CyberDiplomacyModel(f, rng=1)
+    assert m.world.names[:2] == ["Alpha", "Beta"]
+    assert m.world.n == 5
+    assert m.world.gdp[0] == 20.0
+    assert m.world.rival[0, 1] and m.world.rival[1, 0]
+    big = CyberDiplomacyModel("baseline", {"states.count": 193}, rng=1)
+    assert big.world.n == 193 and len(big.states) == 193
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["run", "nope"], "nope: unknown scenario"),
+        (
+            ["run", "baseline", "--set", "attribution.skil=0.5"],
+            "--set: attribution.skil: unknown key",
+        ),
+        (["run", "baseline", "--set", "attribution.skill=abc"], "expected a number"),
+        (["run", "baseline", "--set", "oops"], "expected KEY=VALUE"),
+    ],
+)
+def test_cli_user_errors_exit_2_with_one_line(args, fragment):
+    res = cli(*args)
+    assert res.returncode == 2
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and fragment in lines[0]
+    assert "Traceback" not in res.stderr
+
+
+def test_cli_malformed_toml_exit_2(tmp_path):
+    f = tmp_path / "m.toml"
+    f.write_text("[states\n")
+    res = cli("run", str(f))
+    assert res.returncode == 2 and "malformed TOML" in res.stderr
+
+
+def test_scenarios_command_lists_builtins():
+    res = cli("scenarios")
+    assert res.returncode == 0
+    names = [line.split()[0] for line in res.stdout.strip().splitlines()]
+    assert set(names) == set(builtin_scenarios())
