@@ -34,6 +34,7 @@ METRICS: dict[str, tuple[str, str]] = {
     "sessions": ("negotiation sessions held so far (cumulative)", "level"),
     "mean_expertise": ("mean technical expertise of diplomats", "level"),
     "hotlines": ("pairs of states with a hotline", "level"),
+    "accord_members": ("companies in the tech accord", "level"),
     "attribution_lag": ("mean weeks from operation to public attribution, this week", "level"),
 }
 

@@ -21,6 +21,7 @@ from sim.agents import (
     ThinkTank,
     ThreatActor,
 )
+from sim.errors import UserError
 from sim.mechanics import attribution, operations, response
 from sim.mechanics.enforcement import Enforcement
 from sim.mechanics.incidents import RESPONSE_INDEX, TYPE_INDEX, IncidentTable
@@ -61,8 +62,6 @@ class CyberDiplomacyModel(mesa.Model):
         merged = {**(overrides or {}), **dotted}
         self.config: Scenario = load_scenario(scenario, merged)
         if self.config.scenario.kind != "world":
-            from sim.errors import UserError
-
             raise UserError(
                 self.config.source,
                 "scenario.kind",
@@ -92,6 +91,7 @@ class CyberDiplomacyModel(mesa.Model):
         self.ideal0 = self.world.ideal.copy()
         self._create_agents()
         self._adopt_initial_norms()
+        self._check_scripted_events()
         self.datacollector = mesa.DataCollector(
             model_reporters={k: (lambda m, k=k: m.current[k]) for k in METRICS}
         )
@@ -234,8 +234,6 @@ class CyberDiplomacyModel(mesa.Model):
         adopted = self.config.norms.adopted
         for nid, level in adopted.items():
             if nid not in self.catalogue.ids:
-                from sim.errors import UserError
-
                 raise UserError(
                     self.config.source,
                     f"norms.adopted.{nid}",
@@ -257,6 +255,7 @@ class CyberDiplomacyModel(mesa.Model):
         attribution.detect(self)  # victims detect intrusions
         attribution.gather_evidence(self)  # evidence, attribution, responses
         attribution.close_stale(self)
+        self._accord_uptake()  # companies join the tech accord
         for tt in self.think_tanks:  # capacity building, Track-2
             tt.step()
         self._between_sessions()  # lobbying and pre-negotiation
@@ -283,6 +282,7 @@ class CyberDiplomacyModel(mesa.Model):
         actor: int = -1,
         haven: int = -1,
         retaliation_of: int = -1,
+        scripted: bool = False,
     ) -> np.ndarray:
         """Record new operations; proxies and false flags decide where evidence points."""
         w = self.world
@@ -291,7 +291,7 @@ class CyberDiplomacyModel(mesa.Model):
         apparent = np.where(initiators >= 0, initiators, haven).astype(int)
         actors = np.full(k, actor)
         false_flag = np.zeros(k, dtype=bool)
-        if retaliation_of < 0:
+        if retaliation_of < 0 and not scripted:
             for j in range(k):
                 a = int(initiators[j])
                 if a < 0:
@@ -493,6 +493,7 @@ class CyberDiplomacyModel(mesa.Model):
         if not self.config.think_tanks.mediation:
             return None
         best, count = None, 1
+        self._accord_uptake()  # companies join the tech accord
         for tt in self.think_tanks:
             c = int(np.isin(members, tt.network).sum())
             if c > count:
@@ -541,6 +542,23 @@ class CyberDiplomacyModel(mesa.Model):
         # positions stay anchored to national interest: the pulls above move them only so far
         w.ideal += NATIONAL_ANCHOR * (self.ideal0 - w.ideal)
 
+    def _accord_uptake(self) -> None:
+        """Companies outside the accord join, more readily as more of their peers are in."""
+        rate = self.config.companies.accord_join_rate
+        if rate <= 0 or not self.companies:
+            return
+        share = sum(c.accord for c in self.companies) / len(self.companies)
+        for c in self.companies:
+            if not c.accord and self.rng.random() < rate * (0.2 + share):
+                c.accord = True
+                self.log(
+                    "accord_joined", actors=[c.name], company=c.name, home=self.world.names[c.home]
+                )
+
+    def market_factor(self) -> float:
+        """How much the exploit market has grown since week 0 (1 = not at all)."""
+        return (1.0 + self.config.operations.market_growth) ** (self.steps / 52.0)
+
     def _session(self, org: InternationalOrganization) -> dict:
         record = org.convene()
         self.sessions_total += 1
@@ -570,7 +588,55 @@ class CyberDiplomacyModel(mesa.Model):
             raise ValueError(f"unknown intervention {kind!r}")
         self.pending.append((kind, kwargs))
 
+    def _check_scripted_events(self) -> None:
+        names = set(self.world.names)
+        orgs = {o.name for o in self.organizations}
+        needs = {
+            "attack": ("attacker", "target"),
+            "hotline": ("a", "b"),
+            "share_intelligence": ("state",),
+            "convene": (),
+        }
+        for i, ev in enumerate(self.config.events):
+            fields = needs[ev.kind] + (("framed",) if ev.kind == "attack" and ev.framed else ())
+            for f in fields:
+                if getattr(ev, f) not in names:
+                    raise UserError(
+                        self.config.source,
+                        f"events.{i}.{f}",
+                        f"expected a state name, got {getattr(ev, f)!r}",
+                    )
+            if ev.kind == "convene" and ev.organization and ev.organization not in orgs:
+                raise UserError(
+                    self.config.source,
+                    f"events.{i}.organization",
+                    f"expected one of {sorted(orgs)}, got {ev.organization!r}",
+                )
+
+    def _scripted_events(self) -> None:
+        """Scripted events of this week are queued like an instructor's interventions."""
+        for ev in self.config.events:
+            if ev.week != self.steps:
+                continue
+            if ev.kind == "attack":
+                extra = {"framed": ev.framed} if ev.framed else {}
+                self.intervene(
+                    "attack",
+                    attacker=ev.attacker,
+                    target=ev.target,
+                    type=ev.type,
+                    severity=ev.severity,
+                    **extra,
+                )
+            elif ev.kind == "hotline":
+                self.intervene("hotline", a=ev.a, b=ev.b)
+            elif ev.kind == "convene":
+                self.intervene("convene", organization=ev.organization)
+            else:
+                self.intervene("share_intelligence", state=ev.state, amount=ev.amount)
+
     def _apply_interventions(self) -> None:
+        self._scripted_events()
         pending, self.pending = self.pending, []
         w = self.world
         for kind, kw in pending:
@@ -578,13 +644,17 @@ class CyberDiplomacyModel(mesa.Model):
                 a, t = w.index(kw["attacker"]), w.index(kw["target"])
                 kd = TYPE_INDEX[kw.get("type", "disruption")]
                 breach = self.breach_commitment(np.array([a]), np.array([kd]))
-                self.launch(
+                rows = self.launch(
                     np.array([a]),
                     np.array([t]),
                     np.array([kd]),
                     np.array([int(kw.get("severity", 4))]),
                     breach > 0,
+                    scripted=True,
                 )
+                if kw.get("framed"):
+                    self.incidents.apparent[rows] = w.index(kw["framed"])
+                    self.incidents.false_flag[rows] = True
             elif kind == "convene":
                 org = next(
                     (o for o in self.organizations if o.name == kw.get("organization")),
@@ -671,6 +741,7 @@ class CyberDiplomacyModel(mesa.Model):
             "sessions": self.sessions_total,
             "mean_expertise": float(w.expertise.mean()),
             "hotlines": int(np.triu(w.hotline, 1).sum()),
+            "accord_members": sum(c.accord for c in self.companies),
             "attribution_lag": c["lag_sum"] / c["incidents_attributed"]
             if c["incidents_attributed"]
             else float("nan"),

@@ -167,6 +167,13 @@ class Operations:
     )
     exploit_discovery: float = opt(0.3, "new exploits per week at capability 1", min=0.0)
     max_stockpile: int = opt(6, "largest exploit stockpile", min=1)
+    market_growth: float = opt(
+        0.0,
+        "yearly growth of the exploit market: held exploits leak "
+        "(persistence falls) and new ones come faster by this share",
+        min=0.0,
+        max=1.0,
+    )
     deterrence_weight: float = opt(1.0, "weight of expected punishment in the stakes", min=0.0)
     punishment_scale: float = opt(0.15, "expected punishment at full vengefulness", min=0.0)
     type_mix: dict[str, float] = opt(
@@ -218,6 +225,12 @@ class Companies:
     patch_speed: float = opt(0.3, "mean patch speed (cuts exploit persistence)", min=0.0, max=1.0)
     accord_share: float = opt(0.3, "share of companies in a tech accord", min=0.0, max=1.0)
     lobbying: float = opt(0.02, "weekly pull of accord members on home positions", min=0.0)
+    accord_join_rate: float = opt(
+        0.0,
+        "weekly chance a company outside the accord joins, times (0.2 + share already in it)",
+        min=0.0,
+        max=1.0,
+    )
 
 
 @dataclass
@@ -380,6 +393,26 @@ class NormsGame:
 
 
 @dataclass
+class ScriptedEvent:
+    """One scripted event in [[events]]: what an instructor could do, at a given week."""
+
+    week: int = opt(1, "the week it happens", min=1)
+    kind: str = opt(
+        "attack", "what happens", choices=("attack", "hotline", "convene", "share_intelligence")
+    )
+    attacker: str = opt("", "attack: the state that operates")
+    target: str = opt("", "attack: the victim")
+    type: str = opt("disruption", "attack: operation type", choices=INCIDENT_TYPES[:-1])
+    severity: int = opt(4, "attack: DCID severity", min=1, max=10)
+    framed: str = opt("", "attack: a state the planted evidence points at (false flag)")
+    a: str = opt("", "hotline: one state")
+    b: str = opt("", "hotline: the other state")
+    organization: str = opt("", "convene: the organisation ('' = the first)")
+    state: str = opt("", "share_intelligence: the state that receives it")
+    amount: float = opt(0.3, "share_intelligence: extra evidence per week", min=0.0)
+
+
+@dataclass
 class Scenario:
     """A whole scenario: every section with its defaults."""
 
@@ -398,6 +431,7 @@ class Scenario:
     trust: Trust = sub(Trust)
     economy: Economy = sub(Economy)
     norms_game: NormsGame = sub(NormsGame)
+    events: list[ScriptedEvent] = opt([], "scripted events (attacks, hotlines, sessions)")
     source: str = field(default="<defaults>", metadata={"internal": True})
 
     @property

@@ -29,7 +29,7 @@ def thresholds(m: CyberDiplomacyModel) -> np.ndarray:
     """T* per state for its current exploits (computed once per distinct (S, P))."""
     w = m.world
     ops = m.config.operations
-    p_eff = w.persistence * (1.0 - m.patch_pressure())
+    p_eff = w.persistence * (1.0 - m.patch_pressure()) / m.market_factor() ** 0.1
     pairs, inverse = np.unique(np.stack([w.stealth, p_eff]), axis=1, return_inverse=True)
     key = (pairs.tobytes(), ops.discount, ops.stakes_alpha, ops.stakes_beta)
     cached = m._cache.get("thresholds")
@@ -167,7 +167,7 @@ def replenish(m: CyberDiplomacyModel) -> None:
     """Held exploits decay (persistence, cut by patching); new ones are found."""
     w = m.world
     ops = m.config.operations
-    p_eff = w.persistence * (1.0 - m.patch_pressure())
+    p_eff = w.persistence * (1.0 - m.patch_pressure()) / m.market_factor() ** 0.1
     w.stockpile = m.rng.binomial(w.stockpile, p_eff)
-    w.stockpile += m.rng.poisson(ops.exploit_discovery * w.offense)
+    w.stockpile += m.rng.poisson(ops.exploit_discovery * w.offense * m.market_factor())
     np.minimum(w.stockpile, ops.max_stockpile, out=w.stockpile)
