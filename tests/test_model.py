@@ -164,10 +164,11 @@ def test_adopted_norms_deter_and_record_violations():
     assert crit_bound < 0.8 * crit_free
 
 
-def test_better_attribution_is_faster_and_more_complete():
-    low = _mean_outcome("incidents_attributed", {"attribution.skill": 0.1}, steps=260)
-    high = _mean_outcome("incidents_attributed", {"attribution.skill": 0.9}, steps=260)
-    assert high > low
+def test_better_attribution_is_faster():
+    # skill speeds attribution (lag in weeks from operation to attribution)
+    slow = _mean_outcome("attribution_lag", {"attribution.skill": 0.1}, steps=260, how="mean")
+    fast = _mean_outcome("attribution_lag", {"attribution.skill": 0.9}, steps=260, how="mean")
+    assert fast < 0.75 * slow, (slow, fast)
 
 
 def test_interventions_take_effect_next_step():
