@@ -19,8 +19,8 @@ PANELS = [
         "Incidents per week",
         ["incidents", "incidents_detected", "incidents_attributed", "misattributions"],
     ),
-    ("Responses per week", ["public_attributions", "sanctions", "retaliations", "escalations"]),
-    ("Damage per week (bn USD)", ["damage"]),
+    ("Responses", ["public_attributions", "sanctions", "retaliations", "escalations"]),
+    ("Damage (bn USD)", ["damage"]),
     ("Trust", ["mean_trust", "trust_between_blocs"]),
     ("Norms", ["norms_adopted_share", "compliance_rate"]),
     ("Boldness and vengefulness", ["mean_boldness", "mean_vengefulness"]),
@@ -36,36 +36,68 @@ CLASSIC_PANELS = [
 ]
 
 
-def timeseries_figure(ts, panels=PANELS, title: str = "", smooth: int = 1) -> go.Figure:
-    """A grid of line charts, one panel per group of metrics."""
+def timeseries_figure(
+    ts, panels=PANELS, title: str = "", bin_weeks: int = 1, start_year: int | None = None
+) -> go.Figure:
+    """A grid of line charts, one panel per group of metrics.
+
+    Per-week counts (flows) are summed over bins of `bin_weeks` so a ten-year run reads as
+    quarters rather than noise; levels are drawn as they are. With `start_year`, the x
+    axis is in calendar years.
+    """
+    from sim.metrics import FLOW
+
     panels = [(t, [c for c in cols if c in ts.columns]) for t, cols in panels]
     panels = [(t, cols) for t, cols in panels if cols]
     rows = (len(panels) + 1) // 2
     fig = make_subplots(
         rows=rows, cols=2, subplot_titles=[t for t, _ in panels], vertical_spacing=0.08
     )
+    x = ts["step"].to_numpy()
+    xs = (start_year + (x - 1) / 52.0) if start_year is not None else x
+    binned = ts.groupby((x - 1) // bin_weeks) if bin_weeks > 1 else None
+    palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf"]
     for k, (_, cols) in enumerate(panels):
         r, c = k // 2 + 1, k % 2 + 1
-        for col in cols:
-            y = ts[col].rolling(smooth, min_periods=1).mean() if smooth > 1 else ts[col]
+        for j, col in enumerate(cols):
+            if binned is not None and col in FLOW:
+                y = binned[col].sum().to_numpy()
+                xb = binned["step"].max().to_numpy()
+                xb = (start_year + (xb - 1) / 52.0) if start_year is not None else xb
+                name = f"{col} (per {bin_weeks} weeks)"
+            else:
+                y, xb, name = ts[col].to_numpy(), xs, col
             fig.add_trace(
                 go.Scatter(
-                    x=ts["step"],
+                    x=xb,
                     y=y,
-                    name=col,
+                    name=name,
                     mode="lines",
-                    hovertemplate=f"{col}: %{{y:.3g}}<extra>week %{{x}}</extra>",
+                    legend=f"legend{k + 1}" if k else "legend",
+                    line={"color": palette[j % len(palette)]},
+                    showlegend=True,
+                    hovertemplate=f"{col}: %{{y:.3g}}<extra>%{{x}}</extra>",
                 ),
                 row=r,
                 col=c,
             )
-    fig.update_layout(
-        height=300 * rows,
-        title=title,
-        template="plotly_white",
-        legend={"orientation": "h"},
-        margin={"t": 80},
-    )
+    fig.update_layout(height=340 * rows, title=title, template="plotly_white", margin={"t": 80})
+    # one small legend inside each panel, at its top left
+    for k in range(len(panels)):
+        axis = fig.layout[f"xaxis{k + 1}" if k else "xaxis"]
+        yaxis = fig.layout[f"yaxis{k + 1}" if k else "yaxis"]
+        fig.update_layout(
+            {
+                ("legend" if k == 0 else f"legend{k + 1}"): {
+                    "x": axis.domain[0] + 0.005,
+                    "y": yaxis.domain[1],
+                    "xanchor": "left",
+                    "yanchor": "top",
+                    "bgcolor": "rgba(255,255,255,0.6)",
+                    "font": {"size": 10},
+                }
+            }
+        )
     return fig
 
 
@@ -82,7 +114,8 @@ def run_report(result: RunResult, path: str | Path) -> Path:
         ts,
         CLASSIC_PANELS if classic else PANELS,
         f"{result.scenario.name}: {result.steps} {unit}s, seed {result.seed}",
-        smooth=1 if classic else 4,
+        bin_weeks=1 if classic else 13,
+        start_year=None if classic else result.scenario.scenario.start_year,
     )
     body = fig.to_html(full_html=False, include_plotlyjs=True)
     rows = []
