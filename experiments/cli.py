@@ -1,0 +1,77 @@
+"""The ``sweep``, ``report`` and ``rerun`` commands (parsed in sim/cli.py)."""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+from experiments.storage import BatchStore
+from sim.errors import UserError
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Run an experiment file; ``--resume`` continues an interrupted batch."""
+    from experiments.batch import run_batch
+
+    res = run_batch(
+        args.experiment,
+        args.out,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        resume=args.resume,
+        quiet=args.quiet,
+    )
+    print(
+        f"{res.out}: {res.total} runs ({res.ran} now, {res.skipped} before), "
+        f"{res.failed} failed; report: {res.out / 'report.html'}"
+    )
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Rebuild report.html (and the consolidated tables) of a finished or partial batch."""
+    from experiments.report import build_report
+
+    path = build_report(args.dir)
+    print(path)
+    return 0
+
+
+def cmd_rerun(args: argparse.Namespace) -> int:
+    """Re-run one run of a batch; print match or mismatch (exit 1) against the stored row."""
+    from experiments.batch import plan
+    from experiments.runner import execute
+    from experiments.spec import Experiment
+
+    store = BatchStore(args.dir)
+    manifest = store.read_manifest()
+    try:
+        run_id = int(args.run_id)
+    except ValueError:
+        raise UserError(
+            "rerun", "RUN_ID", f"expected an integer run id, got {args.run_id!r}"
+        ) from None
+    exp = Experiment.from_dict(manifest["experiment"])
+    the_plan = plan(exp)
+    if not 0 <= run_id < the_plan.total:
+        raise UserError(str(args.dir), "run_id", f"expected 0..{the_plan.total - 1}, got {run_id}")
+    stored = store.finished().get(run_id)
+    if stored is None:
+        raise UserError(str(args.dir), "run_id", f"run {run_id} has not finished in this batch")
+    row, _ = execute(the_plan.task(run_id), the_plan.config())
+    names = ["seed", "status", *exp.parameter_names, *exp.outcome_names]
+    bad = [n for n in names if not _same(row.get(n), stored.get(n))]
+    for n in names:
+        mark = "" if n not in bad else "   <-- differs"
+        print(f"{n:32} stored {stored.get(n)!r:>24}  rerun {row.get(n)!r:>24}{mark}")
+    if bad:
+        print(f"mismatch: run {run_id} differs in {', '.join(bad)}")
+        return 1
+    print(f"match: run {run_id} reproduces its stored outcomes exactly")
+    return 0
+
+
+def _same(a: object, b: object) -> bool:
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return a == b

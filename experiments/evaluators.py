@@ -1,0 +1,187 @@
+"""Where runs execute: a local process pool (default) or a Dask distributed cluster.
+
+An evaluator takes tasks and yields ``(row, series)`` as runs finish, in any order. It
+keeps only a bounded number of runs in flight, so memory does not grow with the size of
+the batch. A new executor is one new class with :meth:`imap` and :meth:`close`.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from itertools import islice
+from typing import Any, Protocol
+
+from experiments.runner import RunConfig, Task, execute
+from sim.errors import UserError
+
+Result = tuple[dict[str, Any], bytes | None]
+
+
+class Evaluator(Protocol):
+    """Runs tasks somewhere and yields their results as they finish."""
+
+    description: str
+
+    def imap(self, tasks: Iterable[Task], config: RunConfig) -> Iterator[Result]:
+        """Yield each task's (row, series) as it finishes."""
+        ...
+
+    def close(self) -> None:
+        """Release workers."""
+        ...
+
+
+def default_workers() -> int:
+    """All cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def _warm() -> int:
+    import sim.model  # noqa: F401  (the first real run should not pay for imports)
+    import sim.run  # noqa: F401
+
+    return os.getpid()
+
+
+class LocalEvaluator:
+    """A process pool on this machine (``--workers N``, default all cores)."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or default_workers()
+        if self.workers < 1:
+            raise UserError("--workers", None, f"expected at least 1, got {self.workers}")
+        _warm()  # import in the parent: forked workers inherit the loaded modules
+        self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_context())
+        # start every worker now, before the parent starts any threads (progress bar, Arrow)
+        list(self.pool.map(_warm_task, range(self.workers)))
+        self.description = f"local process pool, {self.workers} worker(s)"
+
+    def imap(self, tasks: Iterable[Task], config: RunConfig) -> Iterator[Result]:
+        """Submit a bounded window of runs; yield each as it finishes."""
+        it = iter(tasks)
+        window = 4 * self.workers
+        running: set[Future[Result]] = {
+            self.pool.submit(execute, t, config) for t in islice(it, window)
+        }
+        try:
+            while running:
+                done, running = wait(running, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    yield fut.result()
+                for t in islice(it, len(done)):
+                    running.add(self.pool.submit(execute, t, config))
+        finally:
+            for fut in running:
+                fut.cancel()
+
+    def close(self) -> None:
+        """Shut the pool down (cancelling queued runs)."""
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _threads() -> int:
+    try:
+        return len(os.listdir("/proc/self/task"))  # native threads too (Arrow, BLAS)
+    except OSError:
+        return threading.active_count()
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """Fork while this process is single-threaded (fast, warm); else a forkserver."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and _threads() == 1:
+        return multiprocessing.get_context("fork")
+    if "forkserver" in methods:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["sim.model", "sim.run", "experiments.runner"])
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
+def _warm_task(_: int) -> int:
+    return _warm()
+
+
+def _probe() -> str:
+    try:
+        _warm()
+    except Exception as exc:  # reported to the user as one line
+        return f"{type(exc).__name__}: {exc}"
+    return ""
+
+
+class DaskEvaluator:
+    """A Dask distributed cluster (``--scheduler tcp://HOST:PORT``).
+
+    Workers must be able to import this project (run them from the project folder with
+    ``PYTHONPATH`` set, or install it with ``pip install -e .``); this is checked first.
+    """
+
+    def __init__(self, address: str, timeout: float = 30.0) -> None:
+        from distributed import Client
+
+        try:
+            self.client = Client(address, timeout=timeout)
+        except (OSError, TimeoutError) as exc:
+            raise UserError("--scheduler", address, f"cannot connect ({exc})") from None
+        try:
+            self.client.wait_for_workers(1, timeout=timeout)
+        except TimeoutError:
+            self.client.close()
+            raise UserError("--scheduler", address, "no workers joined the scheduler") from None
+        problems = {w: msg for w, msg in self.client.run(_probe).items() if msg}
+        if problems:
+            worker, msg = next(iter(problems.items()))
+            self.client.close()
+            raise UserError(
+                "--scheduler",
+                address,
+                f"worker {worker} cannot import the model "
+                f"({msg}); start workers with PYTHONPATH set to the project",
+            )
+        self.threads = sum(self.client.nthreads().values())
+        self.description = (
+            f"dask {address}, {len(self.client.nthreads())} worker(s), {self.threads} thread(s)"
+        )
+
+    def imap(self, tasks: Iterable[Task], config: RunConfig) -> Iterator[Result]:
+        """Submit a bounded window of runs; yield each as it finishes."""
+        from distributed import as_completed
+
+        it = iter(tasks)
+        window = 4 * max(self.threads, 1)
+        futures = [self.client.submit(execute, t, config, pure=False) for t in islice(it, window)]
+        ac = as_completed(futures)
+        try:
+            for fut in ac:
+                try:
+                    result = fut.result()
+                except Exception as exc:  # the worker itself died (KilledWorker and such)
+                    raise RuntimeError(f"dask lost a run: {exc}") from exc
+                fut.release()
+                yield result
+                for t in islice(it, 1):
+                    ac.add(self.client.submit(execute, t, config, pure=False))
+        finally:
+            for fut in list(ac.futures):
+                fut.cancel()
+
+    def close(self) -> None:
+        """Disconnect from the scheduler (the cluster keeps running)."""
+        self.client.close()
+
+
+def make_evaluator(workers: int | None = None, scheduler: str | None = None) -> Evaluator:
+    """Dask if a scheduler is given, else the local pool."""
+    if scheduler:
+        if workers is not None:
+            raise UserError("--workers", None, "not used with --scheduler (Dask decides)")
+        return DaskEvaluator(scheduler)
+    return LocalEvaluator(workers)

@@ -1,0 +1,411 @@
+"""Experiment files (TOML) -> a validated :class:`Experiment`.
+
+Every mistake is caught here, before any run starts, and reported as one line
+``FILE: key: what was expected`` (a :class:`sim.errors.UserError`). The keys are
+documented in docs/experiments.md.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sim.errors import UserError
+from sim.metrics import METRICS
+from sim.scenario import builtin_scenarios, check_key, load_scenario, read_toml
+
+METHODS = ("grid", "lhs", "sobol", "morris")
+AGGREGATES = ("sum", "mean", "final", "first", "max", "min", "median", "std")
+NORMS_GAME_METRICS = (
+    "mean_boldness",
+    "mean_vengefulness",
+    "violations",
+    "punishments",
+    "meta_punishments",
+    "mean_payoff",
+)
+
+_SECTIONS = {
+    "experiment": ("name", "description", "scenario", "steps", "replicates", "seed"),
+    "design": ("method", "samples", "levels", "confidence"),
+    "parameters": None,
+    "outcomes": None,
+}
+
+
+@dataclass
+class Parameter:
+    """One swept scenario key: a list of levels, or a range ``{low, high}``.
+
+    ``kind`` is the scenario key's type: "float", "int", "bool" or "str". Integer
+    parameters are rounded wherever a value is drawn from a range.
+    """
+
+    name: str
+    kind: str
+    levels: list[Any] | None = None
+    low: float | None = None
+    high: float | None = None
+    steps: int | None = None  # a range on a grid: this many evenly spaced levels
+
+    @property
+    def is_range(self) -> bool:
+        """True for ``{low, high}``, False for a list of levels."""
+        return self.levels is None
+
+    def grid_levels(self) -> list[Any]:
+        """The levels a full-factorial grid uses."""
+        if self.levels is not None:
+            return list(self.levels)
+        assert self.low is not None and self.high is not None and self.steps
+        if self.steps == 1:
+            return [self.cast(self.low)]
+        step = (self.high - self.low) / (self.steps - 1)
+        return _unique([self.cast(self.low + i * step) for i in range(self.steps)])
+
+    def from_unit(self, u: float) -> Any:
+        """Map a point of [0, 1] to a value: a range scaled, levels picked by index."""
+        if self.levels is not None:
+            k = len(self.levels)
+            return self.levels[min(int(math.floor(u * k)), k - 1)]
+        assert self.low is not None and self.high is not None
+        return self.cast(self.low + u * (self.high - self.low))
+
+    def cast(self, x: Any) -> Any:
+        """The value in the scenario key's own type (integers rounded)."""
+        if self.kind == "int":
+            return int(round(float(x)))
+        if self.kind == "float":
+            return float(x)
+        return x
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict for the manifest."""
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class Outcome:
+    """One reported number per run: an aggregate of a metric's time series."""
+
+    name: str
+    metric: str
+    aggregate: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict for the manifest."""
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class Experiment:
+    """A validated experiment file."""
+
+    name: str
+    source: str  # the experiment file
+    scenario: str  # a built-in name or an absolute path
+    kind: str  # "world" or "norms_game"
+    steps: int
+    replicates: int
+    seed: int
+    method: str
+    samples: int
+    parameters: list[Parameter]
+    outcomes: list[Outcome]
+    description: str = ""
+    morris_levels: int = 4
+    confidence: float = 0.95
+    text: str = field(default="", repr=False)  # the file as written, kept with the batch
+
+    @property
+    def parameter_names(self) -> list[str]:
+        """Swept keys in file order."""
+        return [p.name for p in self.parameters]
+
+    @property
+    def outcome_names(self) -> list[str]:
+        """Outcome columns in file order."""
+        return [o.name for o in self.outcomes]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything that decides which runs are made and what they report."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "source": self.source,
+            "scenario": self.scenario,
+            "kind": self.kind,
+            "steps": self.steps,
+            "replicates": self.replicates,
+            "seed": self.seed,
+            "method": self.method,
+            "samples": self.samples,
+            "morris_levels": self.morris_levels,
+            "confidence": self.confidence,
+            "parameters": [p.to_dict() for p in self.parameters],
+            "outcomes": [o.to_dict() for o in self.outcomes],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Experiment:
+        """Rebuild from :meth:`to_dict` (as stored in a batch's manifest)."""
+        d = dict(d)
+        d["parameters"] = [Parameter(**p) for p in d["parameters"]]
+        d["outcomes"] = [Outcome(**o) for o in d["outcomes"]]
+        return cls(**d)
+
+    def identity(self) -> dict[str, Any]:
+        """What must not change between a batch and its ``--resume``."""
+        d = self.to_dict()
+        d.pop("source")
+        d.pop("description")
+        return d
+
+
+def _unique(values: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    for v in values:
+        if v not in out:
+            out.append(v)
+    return out
+
+
+def _int(value: Any, src: str, key: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise UserError(src, key, f"expected an integer, got {value!r}")
+    if value < minimum:
+        raise UserError(src, key, f"expected an integer >= {minimum}, got {value}")
+    return value
+
+
+def _resolve_scenario(value: Any, exp_path: Path, src: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise UserError(
+            src,
+            "experiment.scenario",
+            f"expected a built-in scenario name or a .toml path, got {value!r}",
+        )
+    if value in builtin_scenarios():
+        return value
+    path = Path(value)
+    if not path.is_absolute():
+        path = exp_path.parent / path  # relative to the experiment file, not the shell
+    if not path.is_file():
+        raise UserError(
+            src,
+            "experiment.scenario",
+            f"expected a built-in scenario ({', '.join(builtin_scenarios())}) "
+            f"or a scenario file, got {value!r} (no such file: {path})",
+        )
+    return str(path.resolve())
+
+
+def _kind_of(tp: Any) -> str | None:
+    if typing.get_origin(tp) is not None or dataclasses.is_dataclass(tp):
+        return None
+    return {float: "float", int: "int", bool: "bool", str: "str"}.get(tp)
+
+
+def _check_value(scenario: str, key: str, value: Any, src: str) -> None:
+    """Validate one value of a key through the scenario loader (types, ranges, choices)."""
+    try:
+        load_scenario(scenario, {key: value}, override_source=src)
+    except UserError as exc:
+        if exc.source == src:
+            raise UserError(src, f"parameters.{key}", exc.expected) from None
+        raise
+
+
+def _parameter(key: str, value: Any, scenario: str, src: str) -> Parameter:
+    tp, _ = check_key(key, src)
+    kind = _kind_of(tp)
+    where = f"parameters.{key}"
+    if kind is None:
+        raise UserError(
+            src,
+            where,
+            "expected a key holding a number, integer, true/false "
+            "or string (lists and tables cannot be swept)",
+        )
+    if isinstance(value, list):
+        if not value:
+            raise UserError(src, where, "expected at least one level, got an empty list")
+        levels = []
+        for level in value:
+            _check_value(scenario, key, level, src)
+            levels.append(Parameter(key, kind).cast(level))
+        if len(_unique(levels)) != len(levels):
+            raise UserError(src, where, f"expected distinct levels, got {value!r}")
+        return Parameter(key, kind, levels=levels)
+    if isinstance(value, dict):
+        unknown = set(value) - {"low", "high", "steps"}
+        if unknown:
+            raise UserError(
+                src,
+                f"{where}.{sorted(unknown)[0]}",
+                "unknown key (expected low, high and optionally steps)",
+            )
+        if kind not in ("float", "int"):
+            raise UserError(
+                src, where, f"a range needs a numeric key; {key} is {kind}: give a list of levels"
+            )
+        if "low" not in value or "high" not in value:
+            raise UserError(
+                src, where, "expected both low and high, e.g. { low = 0.1, high = 0.9 }"
+            )
+        low, high = value["low"], value["high"]
+        for name, v in (("low", low), ("high", high)):
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise UserError(src, f"{where}.{name}", f"expected a number, got {v!r}")
+            _check_value(scenario, key, Parameter(key, kind).cast(v), src)
+        if low > high:
+            raise UserError(src, where, f"expected low <= high, got low = {low}, high = {high}")
+        steps = None
+        if "steps" in value:
+            steps = _int(value["steps"], src, f"{where}.steps", 1)
+        return Parameter(key, kind, low=float(low), high=float(high), steps=steps)
+    raise UserError(
+        src,
+        where,
+        "expected a list of levels [a, b, ...] or a range "
+        f"{{ low = .., high = .. }}, got {value!r}",
+    )
+
+
+def _outcome(name: str, value: Any, metrics: tuple[str, ...], src: str) -> Outcome:
+    where = f"outcomes.{name}"
+    if isinstance(value, str):
+        metric, aggregate = name, value
+    elif isinstance(value, dict):
+        unknown = set(value) - {"metric", "aggregate"}
+        if unknown:
+            raise UserError(
+                src, f"{where}.{sorted(unknown)[0]}", "unknown key (expected metric and aggregate)"
+            )
+        metric, aggregate = value.get("metric", name), value.get("aggregate")
+    else:
+        raise UserError(
+            src,
+            where,
+            f"expected an aggregate ({', '.join(AGGREGATES)}) or "
+            f"{{ metric = .., aggregate = .. }}, got {value!r}",
+        )
+    if metric not in metrics:
+        raise UserError(
+            src, where, f"unknown metric {metric!r} (expected one of: {', '.join(metrics)})"
+        )
+    if aggregate not in AGGREGATES:
+        raise UserError(
+            src,
+            where,
+            f"unknown aggregate {aggregate!r} (expected one of: {', '.join(AGGREGATES)})",
+        )
+    return Outcome(name, metric, aggregate)
+
+
+def load_experiment(path: str | Path) -> Experiment:
+    """Read and validate an experiment file; UserError (one line) on any mistake."""
+    path = Path(path)
+    src = str(path)
+    if not path.is_file():
+        raise UserError(src, None, "no such experiment file")
+    data = read_toml(path)
+    for section, value in data.items():
+        if section not in _SECTIONS:
+            raise UserError(src, section, f"unknown section (expected: {', '.join(_SECTIONS)})")
+        if not isinstance(value, dict):
+            raise UserError(src, section, "expected a table, e.g. [" + section + "]")
+        allowed = _SECTIONS[section]
+        if allowed is not None:
+            for key in value:
+                if key not in allowed:
+                    raise UserError(
+                        src,
+                        f"{section}.{key}",
+                        f"unknown key (expected one of: {', '.join(allowed)})",
+                    )
+    ex = data.get("experiment", {})
+    de = data.get("design", {})
+    name = ex.get("name", path.stem)
+    if not isinstance(name, str) or not name or "/" in name:
+        raise UserError(src, "experiment.name", f"expected a non-empty name, got {name!r}")
+    description = ex.get("description", "")
+    if not isinstance(description, str):
+        raise UserError(src, "experiment.description", "expected a string")
+    scenario = _resolve_scenario(ex.get("scenario", "baseline"), path, src)
+    scen = load_scenario(scenario)
+    kind = scen.scenario.kind
+    default_steps = scen.norms_game.generations if kind == "norms_game" else scen.scenario.steps
+    steps = _int(ex.get("steps", default_steps), src, "experiment.steps", 1)
+    replicates = _int(ex.get("replicates", 1), src, "experiment.replicates", 1)
+    seed = _int(ex.get("seed", 0), src, "experiment.seed", 0)
+
+    method = de.get("method", "grid")
+    if method not in METHODS:
+        raise UserError(
+            src,
+            "design.method",
+            f"unknown design {method!r} (expected one of: {', '.join(METHODS)})",
+        )
+    samples = _int(de.get("samples", 16), src, "design.samples", 1)
+    if method == "sobol" and samples & (samples - 1):
+        raise UserError(
+            src,
+            "design.samples",
+            f"expected a power of 2 for sobol (e.g. 32, 64, 128), got {samples}",
+        )
+    morris_levels = _int(de.get("levels", 4), src, "design.levels", 2)
+    if morris_levels % 2:
+        raise UserError(src, "design.levels", f"expected an even number, got {morris_levels}")
+    confidence = de.get("confidence", 0.95)
+    if (
+        isinstance(confidence, bool)
+        or not isinstance(confidence, (int, float))
+        or not (0 < confidence < 1)
+    ):
+        raise UserError(
+            src, "design.confidence", f"expected a number in (0, 1), got {confidence!r}"
+        )
+
+    params = [_parameter(k, v, scenario, src) for k, v in data.get("parameters", {}).items()]
+    if method == "grid":
+        for p in params:
+            if p.is_range and p.steps is None:
+                raise UserError(
+                    src,
+                    f"parameters.{p.name}",
+                    "a grid needs levels: give a list, or add steps = N to the range",
+                )
+    elif not params:
+        raise UserError(src, "parameters", f"expected at least one parameter for {method}")
+    metrics = NORMS_GAME_METRICS if kind == "norms_game" else tuple(METRICS)
+    outcomes_in = data.get("outcomes", {})
+    if not outcomes_in:
+        raise UserError(src, "outcomes", 'expected at least one outcome, e.g. incidents = "sum"')
+    outcomes = [_outcome(k, v, metrics, src) for k, v in outcomes_in.items()]
+    clash = set(p.name for p in params) & set(o.name for o in outcomes)
+    if clash:
+        raise UserError(
+            src, f"outcomes.{sorted(clash)[0]}", "an outcome cannot share a parameter's name"
+        )
+    return Experiment(
+        name=name,
+        source=str(path.resolve()),
+        scenario=scenario,
+        kind=kind,
+        steps=steps,
+        replicates=replicates,
+        seed=seed,
+        method=method,
+        samples=samples,
+        parameters=params,
+        outcomes=outcomes,
+        description=description,
+        morris_levels=morris_levels,
+        confidence=float(confidence),
+        text=path.read_text(),
+    )
