@@ -49,10 +49,15 @@ def detection_hazard(m: CyberDiplomacyModel) -> np.ndarray:
 
 
 def attribution_chance(m: CyberDiplomacyModel) -> np.ndarray:
-    """(n,) an attacker's estimate that each victim attributes within the horizon."""
+    """(n,) an attacker's estimate that each victim attributes within half a year.
+
+    Evidence must reach -ln(1 - threshold); the victim gathers `evidence_rate` a week. The
+    attacker does not know the luck of the investigation, so the chance rises smoothly
+    with the expected number of thresholds the victim can cover: 1 - exp(-26 rate / needed).
+    """
     rate = m.evidence_rate()
     needed = -np.log(1.0 - np.minimum(m.config.attribution.threshold, 0.999))
-    return np.clip(rate * HORIZON_WEEKS / 2 / needed, 0.0, 1.0)
+    return 1.0 - np.exp(-rate * (HORIZON_WEEKS / 2) / needed)
 
 
 def plan_operations(m: CyberDiplomacyModel) -> None:
