@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.metrics import FLOW, METRICS
+from sim.metrics import FLOW
 from sim.scenario import Scenario, load_scenario
 
 
@@ -40,7 +40,7 @@ class RunResult:
             s = ts[col].astype(float)
             metrics[col] = {
                 "final": _num(s.iloc[-1]) if len(s) else None,
-                "total": _num(s.sum()) if col in FLOW or col not in METRICS else None,
+                "total": _num(s.sum()) if col in FLOW or col == "meta_punishments" else None,
                 "mean": _num(s.mean()) if len(s) else None,
             }
         return {
