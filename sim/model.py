@@ -30,9 +30,8 @@ from sim.metrics import METRICS
 from sim.scenario import INCIDENT_TYPES, Scenario, load_scenario
 from sim.world import ADOPTION_LEVEL, build_world, load_catalogue
 
-# median dwell ~56 days (Mandiant M-Trends 2019) at mean resilience
-BASE_DWELL_WEEKS = 8.0
 PRE_NEGOTIATION_WEEKS = 4
+COMPANY_INTEL_RATE = 0.12  # weekly evidence when sharing firms see all of a state's systems
 NATIONAL_ANCHOR = 0.02  # weekly pull of a state's positions back to its initial interests
 
 
@@ -70,7 +69,7 @@ class CyberDiplomacyModel(mesa.Model):
         self.horizon = steps if steps is not None else self.config.scenario.steps
         self.catalogue = load_catalogue(self.config.norms.catalogue, self.config.source)
         self.world = build_world(self.config, self.catalogue, self.rng)
-        self.base_dwell_weeks = BASE_DWELL_WEEKS
+        self.base_dwell_weeks = self.config.attribution.dwell_weeks
         self.incidents = IncidentTable()
         self.relations = Relations(self)
         self.enforcement = Enforcement(self)
@@ -444,7 +443,10 @@ class CyberDiplomacyModel(mesa.Model):
         """(n,) weekly attribution evidence governments get from companies."""
         if not self.companies:
             return np.zeros(self.world.n)
-        return sum(c.reach * c.telemetry_skill * c.sharing() for c in self.companies) * 0.12
+        # intelligence from several firms overlaps: the share of a state's intrusions some
+        # sharing firm sees, not a sum that grows without bound with the number of firms
+        seen = np.stack([c.reach * c.telemetry_skill * c.sharing() for c in self.companies])
+        return COMPANY_INTEL_RATE * (1.0 - np.prod(1.0 - seen, axis=0))
 
     def patch_pressure(self) -> float:
         """Share by which patching cuts the weekly persistence of held exploits."""
@@ -493,7 +495,6 @@ class CyberDiplomacyModel(mesa.Model):
         if not self.config.think_tanks.mediation:
             return None
         best, count = None, 1
-        self._accord_uptake()  # companies join the tech accord
         for tt in self.think_tanks:
             c = int(np.isin(members, tt.network).sum())
             if c > count:

@@ -96,6 +96,7 @@ class StateSpec:
     boldness: float = opt(-1.0, "Axelrod boldness 0..1 (-1: drawn)", max=1.0)
     vengefulness: float = opt(-1.0, "Axelrod vengefulness 0..1 (-1: drawn)", max=1.0)
     activity: float = opt(1.0, "relative rate of operations it initiates", min=0.0)
+    salience: float = opt(1.0, "relative weight its rivals give it as a target", min=0.0)
     rivals: list[str] = opt([], "names of its rivals (in addition to bloc rivalries)")
 
 
@@ -140,6 +141,19 @@ class Attribution:
         0.03, "chance an operation plants evidence against a third state", min=0.0, max=1.0
     )
     proxy_share: float = opt(0.15, "chance an operation is run through a proxy", min=0.0, max=1.0)
+    dwell_weeks: float = opt(
+        8.0,
+        "median weeks an intrusion goes unseen at resilience 0.6 "
+        "with no company telemetry (M-Trends 2019: 56 days)",
+        min=0.1,
+    )
+    dwell_trend: float = opt(
+        0.0,
+        "yearly share by which dwell times shrink (M-Trends: "
+        "416 days in 2011 to 10 in 2023 is about 0.27)",
+        min=0.0,
+        max=0.9,
+    )
     truth_discovery: float = opt(
         0.04, "per unit of evidence, chance the true culprit surfaces", min=0.0
     )

@@ -93,6 +93,7 @@ class World:
     boldness: np.ndarray
     vengefulness: np.ndarray
     activity: np.ndarray
+    salience: np.ndarray  # relative weight as a target of its rivals
     concession: np.ndarray  # Faratin et al. (1998) exponent beta
     stealth: np.ndarray
     persistence: np.ndarray
@@ -240,6 +241,7 @@ def build_world(s: Scenario, catalogue: Catalogue, rng: np.random.Generator) -> 
         boldness=boldness,
         vengefulness=vengefulness,
         activity=activity,
+        salience=np.array([x.salience for x in listed] + [1.0] * n_gen),
         concession=concession,
         stealth=np.full(n, ops.stealth),
         persistence=np.full(n, ops.persistence),

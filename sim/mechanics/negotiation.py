@@ -191,7 +191,9 @@ def acceptance_threshold(
 
     1 means "only my best text", 0 means "anything at or above my reservation".
     """
-    return 1.0 - concession_reach(expertise, params.caution) * concession_share(t, t_max, beta, params.initial_concession)
+    return 1.0 - concession_reach(expertise, params.caution) * concession_share(
+        t, t_max, beta, params.initial_concession
+    )
 
 
 # ----------------------------------------------------------------------------- session

@@ -44,7 +44,8 @@ def thresholds(m: CyberDiplomacyModel) -> np.ndarray:
 def detection_hazard(m: CyberDiplomacyModel) -> np.ndarray:
     """(n,) weekly chance a victim detects an intrusion, from its resilience and telemetry."""
     w = m.world
-    median_weeks = m.base_dwell_weeks * (1.6 - w.resilience) / (1.0 + 1.5 * m.telemetry())
+    shrink = (1.0 - m.config.attribution.dwell_trend) ** (m.steps / 52.0)
+    median_weeks = m.base_dwell_weeks * shrink * (1.6 - w.resilience) / (1.0 + 1.5 * m.telemetry())
     return 1.0 - 0.5 ** (1.0 / np.maximum(median_weeks, 0.5))
 
 
@@ -70,7 +71,10 @@ def plan_operations(m: CyberDiplomacyModel) -> None:
     key = (ops.opportunity_rate, ops.nonrival_rate)
     cached = m._cache.get("opportunity_rate")
     if cached is None or cached[0] != key:
-        rate = np.where(w.rival, ops.opportunity_rate, ops.nonrival_rate / max(n - 1, 1))
+        # an attacker's opportunities spread over its rivals by their salience as targets
+        sal = np.where(w.rival, w.salience[None, :], 0.0)
+        share = sal / np.maximum(sal.sum(1, keepdims=True), 1e-12) * w.rival.sum(1, keepdims=True)
+        rate = np.where(w.rival, ops.opportunity_rate * share, ops.nonrival_rate / max(n - 1, 1))
         rate = rate * w.activity[:, None]
         np.fill_diagonal(rate, 0.0)
         m._cache["opportunity_rate"] = cached = (key, rate)
