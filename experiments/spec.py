@@ -15,19 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import UserError
+from sim.mechanics.norms_game import COLUMNS as NORMS_GAME_COLUMNS
 from sim.metrics import METRICS
 from sim.scenario import builtin_scenarios, check_key, load_scenario, read_toml
 
 METHODS = ("grid", "lhs", "sobol", "morris")
 AGGREGATES = ("sum", "mean", "final", "first", "max", "min", "median", "std")
-NORMS_GAME_METRICS = (
-    "mean_boldness",
-    "mean_vengefulness",
-    "violations",
-    "punishments",
-    "meta_punishments",
-    "mean_payoff",
-)
+NORMS_GAME_METRICS = tuple(c for c in NORMS_GAME_COLUMNS if c != "step")
 
 _SECTIONS = {
     "experiment": ("name", "description", "scenario", "steps", "replicates", "seed"),

@@ -518,15 +518,13 @@ class CyberDiplomacyModel(mesa.Model):
         if self.companies and self.config.companies.lobbying > 0:
             from sim.mechanics.negotiation import lobby
 
-            pull = np.zeros(w.n)
-            for c in self.companies:
-                if c.accord:
-                    pull[c.home] += (
-                        self.config.companies.lobbying * self.config.companies.engagement
-                    )
+            # each accord member pulls its home state; pulls compound, never beyond the target
+            each = self.config.companies.lobbying * self.config.companies.engagement
+            members = np.bincount([c.home for c in self.companies if c.accord], minlength=w.n)
+            pull = 1.0 - (1.0 - min(each, 1.0)) ** members
             if pull.any():
                 target = np.clip(self.catalogue.security + 0.3, 0, 1)
-                w.ideal = lobby(w.ideal, np.minimum(pull, 1.0), target)
+                w.ideal = lobby(w.ideal, pull, target)
         # consultations are monthly: every PRE_NEGOTIATION_WEEKS weeks, at that many times the rate
         if (
             neg.pre_negotiation > 0

@@ -52,6 +52,20 @@ class InternationalOrganization(mesa.Agent):
         """True in the weeks a session is scheduled."""
         return step >= self.first_session and (step - self.first_session) % self.cadence == 0
 
+    def open_agenda(self) -> np.ndarray:
+        """The norms still open: those some member has not yet adopted.
+
+        Once a text is agreed, later sessions take up what remains, so a gain on a few
+        norms is not diluted by the many already settled.
+        """
+        from sim.world import ADOPTION_LEVEL
+
+        settled = (
+            self.model.world.adopted[np.ix_(self.members, self.agenda)] >= ADOPTION_LEVEL
+        ).all(0)
+        open_ = self.agenda[~settled]
+        return open_ if len(open_) else self.agenda
+
     def convene(self) -> dict:
         """Hold one negotiation session now; signatories adopt an agreed text."""
         from sim.mechanics.negotiation import run_session
@@ -60,7 +74,7 @@ class InternationalOrganization(mesa.Agent):
         w = m.world
         cat = m.catalogue
         mem = self.members
-        ag = self.agenda
+        ag = self.open_agenda()
         cfg = m.config
         security = m.security_value()[np.ix_(mem, ag)]
         mediator = m.mediator_for(mem)
