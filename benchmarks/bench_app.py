@@ -56,8 +56,12 @@ def main() -> int:
     total = [a + b + c for a, b, c in zip(step_t, build_t, push_t, strict=True)]
     ms = 1000.0
     print(f"app frame, baseline, weeks {WARMUP + 1}-{WARMUP + STEPS} (median / max, ms)")
-    for label, xs in (("model.step()", step_t), ("build 4 figures", build_t),
-                      ("update FigureWidgets", push_t), ("step + render", total)):
+    for label, xs in (
+        ("model.step()", step_t),
+        ("build 4 figures", build_t),
+        ("update FigureWidgets", push_t),
+        ("step + render", total),
+    ):
         print(f"  {label:<22} {statistics.median(xs) * ms:7.1f} {max(xs) * ms:7.1f}")
     print(f"  budget {BUDGET * ms:.0f} ms")
     print("figures:", ", ".join(f"{k} ({len(f.data)} traces)" for k, f in figs.items()))

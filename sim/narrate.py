@@ -41,7 +41,7 @@ def _names(items: Iterable[Any] | None, limit: int = 6) -> str:
     if not items:
         return "nobody"
     if len(items) > limit:
-        return f"{', '.join(items[:limit - 1])} and {len(items) - limit + 1} others"
+        return f"{', '.join(items[: limit - 1])} and {len(items) - limit + 1} others"
     if len(items) == 1:
         return items[0]
     return f"{', '.join(items[:-1])} and {items[-1]}"
@@ -67,8 +67,10 @@ def _percent(x: Any) -> str:
 def _detected(e: Event) -> str:
     label = _incident(e).removeprefix("the ")
     weeks = _weeks_ago(e)
-    return (f"{e.get('target', 'A state')} detected {_a(label)} against it "
-            f"(severity {e.get('severity', '?')}){weeks}; who is behind it is not yet known.")
+    return (
+        f"{e.get('target', 'A state')} detected {_a(label)} against it "
+        f"(severity {e.get('severity', '?')}){weeks}; who is behind it is not yet known."
+    )
 
 
 def _weeks_ago(e: Event) -> str:
@@ -83,16 +85,20 @@ def _attributed(e: Event) -> str:
     victim = e.get("target", "A state")
     accused = e.get("attributed_to") or "an unknown party"
     response = RESPONSE_PHRASE.get(str(e.get("response")), f"responded with {e.get('response')}")
-    return (f"{victim} attributed {_incident(e)} to {accused} with "
-            f"{_percent(e.get('confidence'))} confidence and {response}.")
+    return (
+        f"{victim} attributed {_incident(e)} to {accused} with "
+        f"{_percent(e.get('confidence'))} confidence and {response}."
+    )
 
 
 def _revealed(e: Event) -> str:
     wrong = e.get("wrongly_accused") or "the accused state"
     culprit = e.get("proxy") or e.get("initiator") or "someone else"
     how = " (a false flag)" if e.get("false_flag") else ""
-    return (f"It came out that {wrong} was wrongly blamed for {_incident(e)} against "
-            f"{e.get('target', 'a state')}{how}: it was {culprit}.")
+    return (
+        f"It came out that {wrong} was wrongly blamed for {_incident(e)} against "
+        f"{e.get('target', 'a state')}{how}: it was {culprit}."
+    )
 
 
 def _retaliation(e: Event) -> str:
@@ -105,8 +111,10 @@ def _retaliation(e: Event) -> str:
 def _escalation(e: Event) -> str:
     depth = e.get("depth")
     step = f" (escalation step {depth})" if depth is not None else ""
-    return (f"{e.get('attacker', 'A state')} hit back at {e.get('target', 'its attacker')}: "
-            f"the conflict escalates{step}.")
+    return (
+        f"{e.get('attacker', 'A state')} hit back at {e.get('target', 'its attacker')}: "
+        f"the conflict escalates{step}."
+    )
 
 
 def _text(text: Mapping[str, Any] | None) -> str:
@@ -118,24 +126,30 @@ def _text(text: Mapping[str, Any] | None) -> str:
 def _proposal(e: Event) -> str:
     accept, obj = e.get("accept") or [], e.get("object") or []
     objectors = f": {_names(obj, limit=4)}" if obj else ""
-    return (f"{e.get('organization', 'An organisation')}, round {e.get('round', '?')} "
-            f"of the negotiation: {len(accept)} accept the text on the table, "
-            f"{len(obj)} object{objectors}.")
+    return (
+        f"{e.get('organization', 'An organisation')}, round {e.get('round', '?')} "
+        f"of the negotiation: {len(accept)} accept the text on the table, "
+        f"{len(obj)} object{objectors}."
+    )
 
 
 def _agreement(e: Event) -> str:
     signed = e.get("signatories") or []
     rule = RULE_LABEL.get(str(e.get("rule")), "")
-    return (f"{e.get('organization', 'An organisation')} adopted a text {rule}: "
-            f"{len(signed)} of {e.get('members', len(signed))} members signed "
-            f"({_text(e.get('text'))}).").replace("  ", " ")
+    return (
+        f"{e.get('organization', 'An organisation')} adopted a text {rule}: "
+        f"{len(signed)} of {e.get('members', len(signed))} members signed "
+        f"({_text(e.get('text'))})."
+    ).replace("  ", " ")
 
 
 def _session_failed(e: Event) -> str:
     rule = RULE_LABEL.get(str(e.get("rule")), "")
     obj = e.get("objectors") or []
-    return (f"The {e.get('organization', 'negotiation')} session ended without agreement "
-            f"{rule}; {_names(obj)} still objected.").replace("  ", " ")
+    return (
+        f"The {e.get('organization', 'negotiation')} session ended without agreement "
+        f"{rule}; {_names(obj)} still objected."
+    ).replace("  ", " ")
 
 
 def _punishment(e: Event) -> str:
@@ -155,18 +169,23 @@ def _intervention(e: Event) -> str:
     kind = e.get("intervention")
     if kind == "attack":
         label = TYPE_LABEL.get(str(e.get("type", "disruption")), str(e.get("type")))
-        return (f"Instructor: {e.get('attacker')} launched {_a(label)} on {e.get('target')} "
-                f"(severity {e.get('severity', 4)}).")
+        return (
+            f"Instructor: {e.get('attacker')} launched {_a(label)} on {e.get('target')} "
+            f"(severity {e.get('severity', 4)})."
+        )
     if kind == "convene":
         org = e.get("organization") or "the first organisation"
         return f"Instructor: {org} was convened for a negotiation session now."
     if kind == "share_intelligence":
-        return (f"Instructor: intelligence was shared with {e.get('state')} "
-                f"(+{float(e.get('amount', 0.3)):.2f} attribution evidence a week).")
+        return (
+            f"Instructor: intelligence was shared with {e.get('state')} "
+            f"(+{float(e.get('amount', 0.3)):.2f} attribution evidence a week)."
+        )
     if kind == "hotline":
         return f"Instructor: a hotline was opened between {e.get('a')} and {e.get('b')}."
-    args = ", ".join(f"{k}={v}" for k, v in e.items() if k not in ("step", "kind", "actors",
-                                                                     "intervention"))
+    args = ", ".join(
+        f"{k}={v}" for k, v in e.items() if k not in ("step", "kind", "actors", "intervention")
+    )
     return f"Instructor: {kind}" + (f" ({args})." if args else ".")
 
 
@@ -203,8 +222,9 @@ def narrate(event: Event) -> str:
     return f"Week {step}: {body}" if step is not None else body
 
 
-def newest_first(events: list[Event], limit: int = 200,
-                 kinds: Iterable[str] | None = None) -> list[str]:
+def newest_first(
+    events: list[Event], limit: int = 200, kinds: Iterable[str] | None = None
+) -> list[str]:
     """The last ``limit`` events (optionally only some kinds) as sentences, newest first."""
     keep = set(kinds) if kinds is not None else None
     out: list[str] = []

@@ -32,37 +32,78 @@ def ran() -> app.AppModel:
 
 
 def test_the_example_sentence():
-    e = {"step": 42, "kind": "attributed", "target": "State 3", "attributed_to": "State 7",
-         "type": "critical_infrastructure", "confidence": 0.7, "response": "sanctions"}
-    assert narrate(e) == ("Week 42: State 3 attributed the attack on critical infrastructure "
-                          "to State 7 with 70% confidence and imposed sanctions.")
+    e = {
+        "step": 42,
+        "kind": "attributed",
+        "target": "State 3",
+        "attributed_to": "State 7",
+        "type": "critical_infrastructure",
+        "confidence": 0.7,
+        "response": "sanctions",
+    }
+    assert narrate(e) == (
+        "Week 42: State 3 attributed the attack on critical infrastructure "
+        "to State 7 with 70% confidence and imposed sanctions."
+    )
 
 
 @pytest.mark.parametrize("response", RESPONSES)
 def test_every_response_has_words(response):
-    e = {"step": 1, "kind": "attributed", "target": "A", "attributed_to": "B",
-         "type": "espionage", "confidence": 0.5, "response": response}
+    e = {
+        "step": 1,
+        "kind": "attributed",
+        "target": "A",
+        "attributed_to": "B",
+        "type": "espionage",
+        "confidence": 0.5,
+        "response": response,
+    }
     text = narrate(e)
     assert f"responded with {response}" not in text  # said in words, not as a code
     assert text.endswith(".")
 
 
 EXAMPLES = {
-    "detected": {"target": "State 2", "type": "espionage", "severity": 3, "initiator": "State 9",
-                 "operation_step": 4},
-    "revealed": {"target": "State 2", "type": "disruption", "initiator": "State 9",
-                 "wrongly_accused": "State 5", "false_flag": True},
+    "detected": {
+        "target": "State 2",
+        "type": "espionage",
+        "severity": 3,
+        "initiator": "State 9",
+        "operation_step": 4,
+    },
+    "revealed": {
+        "target": "State 2",
+        "type": "disruption",
+        "initiator": "State 9",
+        "wrongly_accused": "State 5",
+        "false_flag": True,
+    },
     "retaliation": {"initiator": "State 2", "target": "State 5", "wrongly": True},
     "escalation": {"attacker": "State 5", "target": "State 2", "depth": 2},
-    "proposal": {"organization": "UN OEWG", "round": 2, "text": {"a": 0.5},
-                 "accept": ["State 1"], "object": ["State 2", "State 3"]},
-    "agreement": {"organization": "UN OEWG", "text": {"a": 0.5, "b": 0.25},
-                  "signatories": ["State 1", "State 2"], "members": 3, "rule": "consensus"},
+    "proposal": {
+        "organization": "UN OEWG",
+        "round": 2,
+        "text": {"a": 0.5},
+        "accept": ["State 1"],
+        "object": ["State 2", "State 3"],
+    },
+    "agreement": {
+        "organization": "UN OEWG",
+        "text": {"a": 0.5, "b": 0.25},
+        "signatories": ["State 1", "State 2"],
+        "members": 3,
+        "rule": "consensus",
+    },
     "session_failed": {"organization": "OSCE", "rule": "silence", "objectors": ["State 4"]},
     "punishment": {"accused": "State 6", "punishers": ["State 1", "State 2"]},
     "track2": {"think_tank": "Institute 1", "states": ["State 1", "State 8"], "trust": 0.45},
-    "intervention": {"intervention": "attack", "attacker": "State 1", "target": "State 2",
-                     "type": "disruption", "severity": 4},
+    "intervention": {
+        "intervention": "attack",
+        "attacker": "State 1",
+        "target": "State 2",
+        "type": "disruption",
+        "severity": 4,
+    },
 }
 
 
@@ -80,20 +121,25 @@ def test_detection_does_not_name_the_culprit():
     assert "4 weeks after it began" in narrate(e)
 
 
-@pytest.mark.parametrize("kind,kw,expected", [
-    ("convene", {"organization": "UN OEWG"}, "UN OEWG was convened"),
-    ("share_intelligence", {"state": "State 3", "amount": 0.3}, "shared with State 3"),
-    ("hotline", {"a": "State 1", "b": "State 4"}, "between State 1 and State 4"),
-    ("something_new", {"x": 1}, "something_new (x=1)"),
-])
+@pytest.mark.parametrize(
+    "kind,kw,expected",
+    [
+        ("convene", {"organization": "UN OEWG"}, "UN OEWG was convened"),
+        ("share_intelligence", {"state": "State 3", "amount": 0.3}, "shared with State 3"),
+        ("hotline", {"a": "State 1", "b": "State 4"}, "between State 1 and State 4"),
+        ("something_new", {"x": 1}, "something_new (x=1)"),
+    ],
+)
 def test_interventions(kind, kw, expected):
     text = narrate({"step": 3, "kind": "intervention", "intervention": kind, **kw})
     assert text.startswith("Week 3: Instructor: ") and expected in text
 
 
 def test_unknown_and_malformed_events_still_read():
-    assert narrate({"step": 2, "kind": "new_kind", "actors": ["X"]}) == \
-        "Week 2: Event 'new kind' involving X."
+    assert (
+        narrate({"step": 2, "kind": "new_kind", "actors": ["X"]})
+        == "Week 2: Event 'new kind' involving X."
+    )
     assert narrate({"kind": "attributed", "confidence": object()}).endswith(".")
     assert narrate({}) == "Event 'event'."
 
@@ -143,8 +189,15 @@ def test_attributions_are_arrows_dashed_once_revealed():
     m.step()
     inc = m.incidents
     w = m.world
-    rows = inc.add(2, step=1, initiator=np.array([0, 0]), target=np.array([1, 2]),
-                   apparent=np.array([0, 3]), kind=np.array([0, 0]), severity=np.array([2, 2]))
+    rows = inc.add(
+        2,
+        step=1,
+        initiator=np.array([0, 0]),
+        target=np.array([1, 2]),
+        apparent=np.array([0, 3]),
+        kind=np.array([0, 0]),
+        severity=np.array([2, 2]),
+    )
     inc.attributed_step[rows] = m.steps
     inc.attributed_to[rows] = [0, 3]
     inc.revealed_step[rows[1]] = m.steps
@@ -211,19 +264,28 @@ def test_model_params_are_the_dotted_keys():
     assert params["scenario"] == "baseline"
     for key in app.SLIDERS:
         assert params[key]["label"] == key
-    assert params["organizations.decision_rule"]["values"] == ["consensus", "qualified_majority",
-                                                               "silence"]
+    assert params["organizations.decision_rule"]["values"] == [
+        "consensus",
+        "qualified_majority",
+        "silence",
+    ]
     assert params["states.count"]["value"] == 12
 
 
 def test_mesa_reset_passes_scenario_and_dotted_keys():
     m = app.AppModel()
-    values = {"scenario": "baseline", "seed": "5", "attribution.skill": 0.85,
-              "states.count": 9, "norms.metanorms": True,
-              "organizations.decision_rule": "silence"}
+    values = {
+        "scenario": "baseline",
+        "seed": "5",
+        "attribution.skill": 0.85,
+        "states.count": 9,
+        "norms.metanorms": True,
+        "organizations.decision_rule": "silence",
+    }
     # exactly what SolaraViz's Reset does (mesa/visualization/solara_viz.py)
-    kwargs = _build_model_init_kwargs(m, values, add_scenario_when_empty=True,
-                                      require_model_accepts_scenario=True)
+    kwargs = _build_model_init_kwargs(
+        m, values, add_scenario_when_empty=True, require_model_accepts_scenario=True
+    )
     new = type(m)(**kwargs)
     assert new.config.attribution.skill == 0.85
     assert new.world.n == 9

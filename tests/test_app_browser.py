@@ -31,8 +31,13 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     log = tmp_path_factory.mktemp("app") / "server.log"
     with open(log, "wb") as fh:
-        proc = subprocess.Popen(server_command("127.0.0.1", port), env=server_env("baseline"),
-                                cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            server_command("127.0.0.1", port),
+            env=server_env("baseline"),
+            cwd=ROOT,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}/"
     try:
         wait_for_http(url, proc)
@@ -120,8 +125,14 @@ def test_renders_offline_and_not_blank(session):
     page = session.page
     assert page.locator(".js-plotly-plot").count() >= 4
     assert session.title("States, week") == "States, week 0"
-    for label in ("attribution.skill", "states.sovereignty_concern", "companies.engagement",
-                  "states.count", "norms.metanorms", "organizations.decision_rule"):
+    for label in (
+        "attribution.skill",
+        "states.sovereignty_concern",
+        "companies.engagement",
+        "states.count",
+        "norms.metanorms",
+        "organizations.decision_rule",
+    ):
         assert page.get_by_text(label, exact=True).count() >= 1, label
     for name in ("Reset", "Step"):
         assert page.get_by_role("button", name=name, exact=True).is_visible()

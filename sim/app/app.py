@@ -65,8 +65,9 @@ class AppModel(CyberDiplomacyModel):
 
     """
 
-    def __init__(self, scenario: str = "baseline", seed: str | int | None = 0,
-                 **dotted: Any) -> None:
+    def __init__(
+        self, scenario: str = "baseline", seed: str | int | None = 0, **dotted: Any
+    ) -> None:
         text = str(seed).strip() if seed is not None else ""
         rng = int(text) if text.lstrip("-").isdigit() else None
         super().__init__(scenario=scenario, rng=rng, **dotted)
@@ -192,8 +193,10 @@ def _note(text: str) -> None:
 def _queued(model: CyberDiplomacyModel) -> list[str]:
     from sim.narrate import narrate
 
-    return [narrate({"kind": "intervention", "intervention": k, **kw}).removeprefix("Instructor: ")
-            for k, kw in model.pending]
+    return [
+        narrate({"kind": "intervention", "intervention": k, **kw}).removeprefix("Instructor: ")
+        for k, kw in model.pending
+    ]
 
 
 @solara.component
@@ -217,49 +220,72 @@ def Interventions(model: CyberDiplomacyModel) -> None:
         force_update()  # show it as queued
 
     with solara.Card("Instructor"):
-        _note("Each action takes effect at the start of the next week and appears in the "
-              "event log.")
+        _note(
+            "Each action takes effect at the start of the next week and appears in the event log."
+        )
         with solara.Details("Launch an attack", expand=True):
-            solara.Select("attacker", values=names, value=_pick(attacker.value, names),
-                          on_value=attacker.set)
-            solara.Select("target", values=names, value=_pick(target.value, names, 1),
-                          on_value=target.set)
+            solara.Select(
+                "attacker", values=names, value=_pick(attacker.value, names), on_value=attacker.set
+            )
+            solara.Select(
+                "target", values=names, value=_pick(target.value, names, 1), on_value=target.set
+            )
             solara.Select("type", values=ATTACK_TYPES, value=kind.value, on_value=kind.set)
             solara.SliderInt("severity", value=severity, min=1, max=6)
             a, t = _pick(attacker.value, names), _pick(target.value, names, 1)
-            solara.Button("Launch attack", color="error", disabled=a == t,
-                          on_click=lambda: queue("attack", attacker=a, target=t,
-                                                 type=kind.value, severity=int(severity.value)))
+            solara.Button(
+                "Launch attack",
+                color="error",
+                disabled=a == t,
+                on_click=lambda: queue(
+                    "attack", attacker=a, target=t, type=kind.value, severity=int(severity.value)
+                ),
+            )
             if a == t:
                 solara.Text("attacker and target must differ")
             else:
-                solara.Text(f"{a}: {TYPE_LABEL.get(kind.value, kind.value)} on {t}",
-                            style={"font-size": "0.8em"})
+                solara.Text(
+                    f"{a}: {TYPE_LABEL.get(kind.value, kind.value)} on {t}",
+                    style={"font-size": "0.8em"},
+                )
         with solara.Details("Convene a session now"):
             if orgs:
-                solara.Select("organization", values=orgs, value=_pick(org.value, orgs),
-                              on_value=org.set)
-                solara.Button("Convene", color="primary",
-                              on_click=lambda: queue("convene",
-                                                     organization=_pick(org.value, orgs)))
+                solara.Select(
+                    "organization", values=orgs, value=_pick(org.value, orgs), on_value=org.set
+                )
+                solara.Button(
+                    "Convene",
+                    color="primary",
+                    on_click=lambda: queue("convene", organization=_pick(org.value, orgs)),
+                )
             else:
                 solara.Text("this scenario has no organisation")
         with solara.Details("Share intelligence"):
-            solara.Select("state", values=names, value=_pick(helped.value, names),
-                          on_value=helped.set)
+            solara.Select(
+                "state", values=names, value=_pick(helped.value, names), on_value=helped.set
+            )
             solara.SliderFloat("amount", value=amount, min=0.05, max=1.0, step=0.05)
-            solara.Button("Share intelligence", color="primary",
-                          on_click=lambda: queue("share_intelligence",
-                                                 state=_pick(helped.value, names),
-                                                 amount=float(amount.value)))
+            solara.Button(
+                "Share intelligence",
+                color="primary",
+                on_click=lambda: queue(
+                    "share_intelligence",
+                    state=_pick(helped.value, names),
+                    amount=float(amount.value),
+                ),
+            )
         with solara.Details("Open a hotline"):
-            solara.Select("a", values=names, value=_pick(line_a.value, names),
-                          on_value=line_a.set)
-            solara.Select("b", values=names, value=_pick(line_b.value, names, 1),
-                          on_value=line_b.set)
+            solara.Select("a", values=names, value=_pick(line_a.value, names), on_value=line_a.set)
+            solara.Select(
+                "b", values=names, value=_pick(line_b.value, names, 1), on_value=line_b.set
+            )
             la, lb = _pick(line_a.value, names), _pick(line_b.value, names, 1)
-            solara.Button("Open hotline", color="primary", disabled=la == lb,
-                          on_click=lambda: queue("hotline", a=la, b=lb))
+            solara.Button(
+                "Open hotline",
+                color="primary",
+                disabled=la == lb,
+                on_click=lambda: queue("hotline", a=la, b=lb),
+            )
         queued = _queued(model)
         if queued:
             solara.Text(f"Queued for week {model.steps + 1}:", style={"font-weight": "bold"})
@@ -289,8 +315,13 @@ def Page() -> None:
     with solara.Sidebar():
         ScenarioPicker(name)
     # keyed by scenario: a new scenario re-mounts SolaraViz, so its controls start afresh
-    SolaraViz(model, components=COMPONENTS, model_params=model_params(name.value),
-              name=TITLE, play_interval=PLAY_INTERVAL_MS).key(f"viz-{name.value}")
+    SolaraViz(
+        model,
+        components=COMPONENTS,
+        model_params=model_params(name.value),
+        name=TITLE,
+        play_interval=PLAY_INTERVAL_MS,
+    ).key(f"viz-{name.value}")
     InstructorSidebar(model.value)
 
 

@@ -16,9 +16,22 @@ APP_MODULE = "sim.app.app"
 
 def server_command(host: str = "127.0.0.1", port: int = 8765) -> list[str]:
     """The command that serves the app: no auto-reload, no browser, no version check."""
-    return [sys.executable, "-m", "solara", "run", APP_MODULE, "--host", host,
-            "--port", str(port), "--production", "--no-open", "--no-check-version",
-            "--log-level", "warning"]
+    return [
+        sys.executable,
+        "-m",
+        "solara",
+        "run",
+        APP_MODULE,
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--production",
+        "--no-open",
+        "--no-check-version",
+        "--log-level",
+        "warning",
+    ]
 
 
 def server_env(scenario: str | None = None) -> dict[str, str]:
@@ -40,8 +53,11 @@ def check_scenario(name: str) -> str:
 
     names = list(world_scenarios())
     if name not in names:
-        raise UserError("--scenario", None,
-                        f"expected a built-in world scenario ({', '.join(names)}), got {name!r}")
+        raise UserError(
+            "--scenario",
+            None,
+            f"expected a built-in world scenario ({', '.join(names)}), got {name!r}",
+        )
     return name
 
 
@@ -52,8 +68,11 @@ def cmd_viz(args: argparse.Namespace) -> int:
     if not 0 <= port <= 65535:
         raise UserError("--port", None, f"expected a port number 0-65535, got {port}")
     shown = f"[{host}]" if ":" in host else host
-    print(f"serving the classroom app on http://{shown}:{port}/ (scenario {scenario}); "
-          "Ctrl+C stops it", flush=True)
+    print(
+        f"serving the classroom app on http://{shown}:{port}/ (scenario {scenario}); "
+        "Ctrl+C stops it",
+        flush=True,
+    )
     if host not in ("127.0.0.1", "localhost", "::1"):
         print(f"note: --host {host} makes the app reachable from other machines", flush=True)
     proc = subprocess.Popen(server_command(host, port), env=server_env(scenario), cwd=ROOT)

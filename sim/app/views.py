@@ -38,12 +38,16 @@ BLOC_SYMBOLS = ["circle", "square", "diamond", "triangle-up", "pentagon", "hexag
 MARGIN = {"l": 40, "r": 20, "t": 40, "b": 30}
 # A small light theme. plotly's named templates are deep-copied and validated for every
 # figure, which cost more than everything else in a frame; this one is a few keys.
-THEME: dict[str, Any] = {"layout": {
-    "paper_bgcolor": "white", "plot_bgcolor": "white", "font": {"color": "#2a3f5f"},
-    "xaxis": {"gridcolor": "#ebf0f8", "zerolinecolor": "#ebf0f8"},
-    "yaxis": {"gridcolor": "#ebf0f8", "zerolinecolor": "#ebf0f8"},
-    "hoverlabel": {"align": "left"},
-}}
+THEME: dict[str, Any] = {
+    "layout": {
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "font": {"color": "#2a3f5f"},
+        "xaxis": {"gridcolor": "#ebf0f8", "zerolinecolor": "#ebf0f8"},
+        "yaxis": {"gridcolor": "#ebf0f8", "zerolinecolor": "#ebf0f8"},
+        "hoverlabel": {"align": "left"},
+    }
+}
 
 
 def new_figure() -> go.Figure:
@@ -51,10 +55,16 @@ def new_figure() -> go.Figure:
     return go.Figure(layout={"template": THEME})
 
 
-def _layout(fig: go.Figure, title: str, margin: dict[str, int] | None = None,
-            **kw: Any) -> go.Figure:
-    fig.update_layout(title={"text": title, "x": 0.01, "font": {"size": 14}}, height=HEIGHT,
-                      width=WIDTH, margin=margin or MARGIN, **kw)
+def _layout(
+    fig: go.Figure, title: str, margin: dict[str, int] | None = None, **kw: Any
+) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0.01, "font": {"size": 14}},
+        height=HEIGHT,
+        width=WIDTH,
+        margin=margin or MARGIN,
+        **kw,
+    )
     return fig
 
 
@@ -77,8 +87,9 @@ def norms_adopted_share_by_state(model: CyberDiplomacyModel) -> np.ndarray:
     return (model.world.adopted >= ADOPTION_LEVEL).mean(axis=1)
 
 
-def _segments(pos: np.ndarray, src: np.ndarray, dst: np.ndarray,
-              shorten: float = 0.0) -> tuple[list[float | None], list[float | None]]:
+def _segments(
+    pos: np.ndarray, src: np.ndarray, dst: np.ndarray, shorten: float = 0.0
+) -> tuple[list[float | None], list[float | None]]:
     """Line segments src -> dst as one trace's x, y (None separates segments)."""
     if len(src) == 0:
         return [], []
@@ -86,8 +97,9 @@ def _segments(pos: np.ndarray, src: np.ndarray, dst: np.ndarray,
     b = a + (b - a) * (1.0 - shorten)
     x = np.column_stack([a[:, 0], b[:, 0], np.full(len(a), np.nan)]).ravel()
     y = np.column_stack([a[:, 1], b[:, 1], np.full(len(a), np.nan)]).ravel()
-    return [None if np.isnan(v) else float(v) for v in x], [None if np.isnan(v) else float(v)
-                                                            for v in y]
+    return [None if np.isnan(v) else float(v) for v in x], [
+        None if np.isnan(v) else float(v) for v in y
+    ]
 
 
 def network_figure(model: CyberDiplomacyModel) -> go.Figure:
@@ -102,9 +114,17 @@ def network_figure(model: CyberDiplomacyModel) -> go.Figure:
     for lo, hi, width, colour in TRUST_BINS:
         sel = (t >= lo) & (t < hi)
         x, y = _segments(pos, iu[sel], ju[sel])
-        fig.add_trace(go.Scatter(x=x, y=y, mode="lines", hoverinfo="skip",
-                                 line={"width": width, "color": colour},
-                                 name=f"trust {lo:.1f}-{min(hi, 1):.1f}", legendgroup="trust"))
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=y,
+                mode="lines",
+                hoverinfo="skip",
+                line={"width": width, "color": colour},
+                name=f"trust {lo:.1f}-{min(hi, 1):.1f}",
+                legendgroup="trust",
+            )
+        )
 
     # recent public attributions: accused -> victim
     inc = model.incidents
@@ -113,21 +133,32 @@ def network_figure(model: CyberDiplomacyModel) -> go.Figure:
         recent = (inc.attributed_to >= 0) & (inc.attributed_step >= week - RECENT_WEEKS)
         recent &= inc.attributed_to != inc.target
         wrong = recent & (inc.revealed_step >= 0)
-        for sel, dash, colour, label in ((recent & ~wrong, "solid", "#d62728",
-                                          "attribution (recent weeks)"),
-                                         (wrong, "dash", "#ff7f0e",
-                                          "wrong attribution, revealed")):
+        for sel, dash, colour, label in (
+            (recent & ~wrong, "solid", "#d62728", "attribution (recent weeks)"),
+            (wrong, "dash", "#ff7f0e", "wrong attribution, revealed"),
+        ):
             rows = np.nonzero(sel)[0]
             if not len(rows):
                 continue
             src, dst = inc.attributed_to[rows], inc.target[rows]
             x, y = _segments(pos, src, dst, shorten=0.12)
             size = [0, 13, 0] * len(rows)
-            fig.add_trace(go.Scatter(
-                x=x, y=y, mode="lines+markers", name=label, hoverinfo="skip",
-                line={"color": colour, "width": 2.2, "dash": dash},
-                marker={"symbol": "arrow", "angleref": "previous", "size": size,
-                        "color": colour}))
+            fig.add_trace(
+                go.Scatter(
+                    x=x,
+                    y=y,
+                    mode="lines+markers",
+                    name=label,
+                    hoverinfo="skip",
+                    line={"color": colour, "width": 2.2, "dash": dash},
+                    marker={
+                        "symbol": "arrow",
+                        "angleref": "previous",
+                        "size": size,
+                        "color": colour,
+                    },
+                )
+            )
 
     # states
     share = norms_adopted_share_by_state(model)
@@ -137,20 +168,44 @@ def network_figure(model: CyberDiplomacyModel) -> go.Figure:
         idx = np.nonzero(w.bloc == b)[0]
         if not len(idx):
             continue
-        hover = [f"{w.names[i]} ({bloc})<br>GDP {gdp[i]:.2f} trn USD"
-                 f"<br>norms adopted {share[i]:.0%}" for i in idx]
-        fig.add_trace(go.Scatter(
-            x=pos[idx, 0], y=pos[idx, 1], mode="markers+text", name=bloc,
-            text=[w.names[i].replace("State ", "S") for i in idx], textposition="middle center",
-            textfont={"size": 9, "color": "white"}, hovertext=hover, hoverinfo="text",
-            marker={"size": size[idx], "symbol": BLOC_SYMBOLS[b % len(BLOC_SYMBOLS)],
-                    "color": share[idx], "cmin": 0, "cmax": 1, "colorscale": "Viridis",
+        hover = [
+            f"{w.names[i]} ({bloc})<br>GDP {gdp[i]:.2f} trn USD<br>norms adopted {share[i]:.0%}"
+            for i in idx
+        ]
+        fig.add_trace(
+            go.Scatter(
+                x=pos[idx, 0],
+                y=pos[idx, 1],
+                mode="markers+text",
+                name=bloc,
+                text=[w.names[i].replace("State ", "S") for i in idx],
+                textposition="middle center",
+                textfont={"size": 9, "color": "white"},
+                hovertext=hover,
+                hoverinfo="text",
+                marker={
+                    "size": size[idx],
+                    "symbol": BLOC_SYMBOLS[b % len(BLOC_SYMBOLS)],
+                    "color": share[idx],
+                    "cmin": 0,
+                    "cmax": 1,
+                    "colorscale": "Viridis",
                     "line": {"width": 1, "color": "#333"},
                     "showscale": b == 0,
-                    "colorbar": {"title": {"text": "norms adopted", "side": "right"},
-                                 "thickness": 10, "len": 0.8}}))
-    _layout(fig, f"States, week {week}", showlegend=True,
-            legend={"orientation": "h", "y": -0.02, "font": {"size": 10}})
+                    "colorbar": {
+                        "title": {"text": "norms adopted", "side": "right"},
+                        "thickness": 10,
+                        "len": 0.8,
+                    },
+                },
+            )
+        )
+    _layout(
+        fig,
+        f"States, week {week}",
+        showlegend=True,
+        legend={"orientation": "h", "y": -0.02, "font": {"size": 10}},
+    )
     fig.update_xaxes(visible=False, range=[-1.25, 1.25])
     fig.update_yaxes(visible=False, range=[-1.2, 1.2], scaleanchor="x")
     return fig
@@ -163,27 +218,47 @@ def series(model: CyberDiplomacyModel, name: str) -> list[float]:
 
 def timeseries_figure(model: CyberDiplomacyModel) -> go.Figure:
     """Incidents, damage and the three shares (trust, norms adopted, compliance) by week."""
-    fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.06,
-                        subplot_titles=("incidents", "damage", "shares"), figure=new_figure())
+    fig = make_subplots(
+        rows=3,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.06,
+        subplot_titles=("incidents", "damage", "shares"),
+        figure=new_figure(),
+    )
     weeks = list(range(1, len(series(model, "incidents")) + 1))
     rows = {"incidents": 1, "damage": 2}
-    colours = {"incidents": "#d62728", "damage": "#8c564b", "mean_trust": "#1f77b4",
-               "norms_adopted_share": "#2ca02c", "compliance_rate": "#9467bd"}
+    colours = {
+        "incidents": "#d62728",
+        "damage": "#8c564b",
+        "mean_trust": "#1f77b4",
+        "norms_adopted_share": "#2ca02c",
+        "compliance_rate": "#9467bd",
+    }
     for name in TIMESERIES:
-        fig.add_trace(go.Scatter(x=weeks, y=series(model, name), name=name,
-                                 mode="lines" if len(weeks) > 1 else "markers",
-                                 line={"color": colours[name], "width": 1.8},
-                                 hovertemplate=f"{name}: %{{y:.3g}}<br>week %{{x}}"
-                                 f"<extra>{METRICS[name][0]}</extra>"),
-                      row=rows.get(name, 3), col=1)
+        fig.add_trace(
+            go.Scatter(
+                x=weeks,
+                y=series(model, name),
+                name=name,
+                mode="lines" if len(weeks) > 1 else "markers",
+                line={"color": colours[name], "width": 1.8},
+                hovertemplate=f"{name}: %{{y:.3g}}<br>week %{{x}}<extra>{METRICS[name][0]}</extra>",
+            ),
+            row=rows.get(name, 3),
+            col=1,
+        )
     fig.update_yaxes(rangemode="tozero", row=1, col=1)
     fig.update_yaxes(rangemode="tozero", row=2, col=1)
     fig.update_yaxes(range=[0, 1.02], row=3, col=1)
     fig.update_xaxes(range=[0, max(10, len(weeks))])
     fig.update_xaxes(title_text="week", row=3, col=1)
     fig.update_annotations(font_size=11)
-    return _layout(fig, f"Time series, week {model.steps}",
-                   legend={"orientation": "h", "y": -0.18, "font": {"size": 10}})
+    return _layout(
+        fig,
+        f"Time series, week {model.steps}",
+        legend={"orientation": "h", "y": -0.18, "font": {"size": 10}},
+    )
 
 
 def latest_session(model: CyberDiplomacyModel) -> tuple[Any, int | None]:
@@ -201,58 +276,110 @@ def negotiation_figure(model: CyberDiplomacyModel) -> go.Figure:
     rec = org.last_session if org is not None else None
     # the same layout keys whether or not a session was held: the browser's figure is
     # updated in place, and keys left out of an update would keep their old values
-    fig = make_subplots(rows=2, cols=1, row_heights=[0.55, 0.45], vertical_spacing=0.08,
-                        specs=[[{"type": "heatmap"}], [{"type": "table"}]], figure=new_figure())
+    fig = make_subplots(
+        rows=2,
+        cols=1,
+        row_heights=[0.55, 0.45],
+        vertical_spacing=0.08,
+        specs=[[{"type": "heatmap"}], [{"type": "table"}]],
+        figure=new_figure(),
+    )
     fig.update_yaxes(autorange="reversed", tickfont={"size": 9}, automargin=True, row=1, col=1)
     fig.update_xaxes(side="top", row=1, col=1)
     held = bool(rec and rec.get("rounds"))
     nxt = min((o.first_session for o in model.organizations), default=None)
-    msg = "" if held else "No negotiation session yet" + (
-        f" (first in week {nxt})" if nxt is not None else "")
+    msg = (
+        ""
+        if held
+        else "No negotiation session yet" + (f" (first in week {nxt})" if nxt is not None else "")
+    )
     # always one annotation: an empty list would not clear the browser's old one
-    fig.update_layout(annotations=[{"text": msg, "showarrow": False, "x": 0.5, "y": 0.75,
-                                    "xref": "paper", "yref": "paper"}])
+    fig.update_layout(
+        annotations=[
+            {"text": msg, "showarrow": False, "x": 0.5, "y": 0.75, "xref": "paper", "yref": "paper"}
+        ]
+    )
     if not held:
         fig.add_trace(go.Heatmap(z=[], x=[], y=[], showscale=False), row=1, col=1)
-        fig.add_trace(go.Table(header={"values": ["round", "accept", "object"]},
-                               cells={"values": [[], [], []]}), row=2, col=1)
+        fig.add_trace(
+            go.Table(
+                header={"values": ["round", "accept", "object"]}, cells={"values": [[], [], []]}
+            ),
+            row=2,
+            col=1,
+        )
         return _layout(fig, "Negotiation")
     rounds = rec["rounds"]
     norms = list(rounds[0]["text"])
     titles = dict(zip(model.catalogue.ids, model.catalogue.titles, strict=False))
     z = [[r["text"].get(k, 0.0) for k in norms] for r in rounds]
-    ylab = [f"round {r['round']}: {len(r['accept'])} accept, {len(r['object'])} object"
-            for r in rounds]
-    hover = [[f"{k}: {titles.get(k, k)}<br>commitment {v:.2f}<br>{yl}" for k, v
-              in zip(norms, row, strict=True)] for row, yl in zip(z, ylab, strict=True)]
-    fig.add_trace(go.Heatmap(z=z, x=norms, y=ylab, zmin=0, zmax=1, colorscale="Blues",
-                             hovertext=hover, hoverinfo="text", texttemplate="%{z:.1f}",
-                             colorbar={"title": {"text": "commitment"}, "thickness": 10,
-                                       "len": 0.5, "y": 0.78}), row=1, col=1)
-    fig.add_trace(go.Table(
-        columnwidth=[0.6, 3, 3],
-        header={"values": ["round", "accept", "object"], "align": "left",
-                "font": {"size": 11}},
-        cells={"values": [[r["round"] for r in rounds],
-                          [", ".join(r["accept"]) or "-" for r in rounds],
-                          [", ".join(r["object"]) or "-" for r in rounds]],
-               "align": "left", "font": {"size": 10}}), row=2, col=1)
-    outcome = (f"agreed, {len(rec['signatories'])} signed" if rec["agreed"]
-               else "no agreement")
+    ylab = [
+        f"round {r['round']}: {len(r['accept'])} accept, {len(r['object'])} object" for r in rounds
+    ]
+    hover = [
+        [
+            f"{k}: {titles.get(k, k)}<br>commitment {v:.2f}<br>{yl}"
+            for k, v in zip(norms, row, strict=True)
+        ]
+        for row, yl in zip(z, ylab, strict=True)
+    ]
+    fig.add_trace(
+        go.Heatmap(
+            z=z,
+            x=norms,
+            y=ylab,
+            zmin=0,
+            zmax=1,
+            colorscale="Blues",
+            hovertext=hover,
+            hoverinfo="text",
+            texttemplate="%{z:.1f}",
+            colorbar={"title": {"text": "commitment"}, "thickness": 10, "len": 0.5, "y": 0.78},
+        ),
+        row=1,
+        col=1,
+    )
+    fig.add_trace(
+        go.Table(
+            columnwidth=[0.6, 3, 3],
+            header={"values": ["round", "accept", "object"], "align": "left", "font": {"size": 11}},
+            cells={
+                "values": [
+                    [r["round"] for r in rounds],
+                    [", ".join(r["accept"]) or "-" for r in rounds],
+                    [", ".join(r["object"]) or "-" for r in rounds],
+                ],
+                "align": "left",
+                "font": {"size": 10},
+            },
+        ),
+        row=2,
+        col=1,
+    )
+    outcome = f"agreed, {len(rec['signatories'])} signed" if rec["agreed"] else "no agreement"
     mediator = f", mediator {rec['mediator']}" if rec.get("mediator") else ""
-    return _layout(fig, f"{rec['organization']} session {rec['session']}, week {week} "
-                        f"({rec['rule']}{mediator}):<br>{outcome}")
+    return _layout(
+        fig,
+        f"{rec['organization']} session {rec['session']}, week {week} "
+        f"({rec['rule']}{mediator}):<br>{outcome}",
+    )
 
 
 def event_log_figure(model: CyberDiplomacyModel, limit: int = 150) -> go.Figure:
     """The event log in plain sentences, newest first."""
     lines = newest_first(model.events, limit=limit) or ["No events yet: press Step or play."]
     fig = new_figure()
-    fig.add_trace(go.Table(
-        columnwidth=[1],
-        header={"values": [f"Event log ({len(model.events)} events, newest first)"],
-                "align": "left", "font": {"size": 12}},
-        cells={"values": [lines], "align": "left", "font": {"size": 11}, "height": 22}))
+    fig.add_trace(
+        go.Table(
+            columnwidth=[1],
+            header={
+                "values": [f"Event log ({len(model.events)} events, newest first)"],
+                "align": "left",
+                "font": {"size": 12},
+            },
+            cells={"values": [lines], "align": "left", "font": {"size": 11}, "height": 22},
+        )
+    )
     return _layout(fig, f"What happened, week {model.steps}", margin={**MARGIN, "t": 30})
 
 
