@@ -66,6 +66,14 @@ def cmd_rerun(args: argparse.Namespace) -> int:
         print(f"{n:32} stored {stored.get(n)!r:>24}  rerun {row.get(n)!r:>24}{mark}")
     if bad:
         print(f"mismatch: run {run_id} differs in {', '.join(bad)}")
+        from experiments.batch import git_commit
+
+        then, now = manifest.get("git_commit"), git_commit()
+        if then != now:
+            print(
+                f"note: the batch ran at commit {then}; the code is now at {now}, "
+                "and a change to the model since then can explain the difference"
+            )
         return 1
     print(f"match: run {run_id} reproduces its stored outcomes exactly")
     return 0
