@@ -48,7 +48,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         final = "" if v["final"] is None else f"{v['final']:.4g}"
         print(f"{name:<24}{total:>12}{final:>12}")
     print(
-        f"wrote {out}/: timeseries.csv, timeseries.parquet, events.jsonl, summary.json, report.html"
+        f"wrote {out}/: timeseries.csv, timeseries.parquet, events.jsonl, story.txt, "
+        "summary.json, report.html"
     )
     return 0
 

@@ -98,7 +98,7 @@ def simulate(
 
 
 def write_outputs(result: RunResult, out: str | Path) -> Path:
-    """timeseries.csv/.parquet, events.jsonl, summary.json and report.html in `out`."""
+    """timeseries.csv/.parquet, events.jsonl, story.txt, summary.json, report.html in `out`."""
     from sim.charts import run_report
 
     out = Path(out)
@@ -108,6 +108,12 @@ def write_outputs(result: RunResult, out: str | Path) -> Path:
     with open(out / "events.jsonl", "w") as fh:
         for ev in result.events:
             fh.write(json.dumps(ev, default=_json_default) + "\n")
+    from sim.narrate import narrate
+
+    with open(out / "story.txt", "w") as fh:  # the run told in plain sentences, for a class
+        for ev in result.events:
+            if ev.get("kind") not in ("incident", "proposal"):
+                fh.write(narrate(ev) + "\n")
     with open(out / "summary.json", "w") as fh:
         json.dump(result.summary, fh, indent=2, default=_json_default)
     run_report(result, out / "report.html")

@@ -199,6 +199,8 @@ def test_run_command_writes_outputs(tmp_path):
     assert set(SPEC_METRICS) <= set(ts.columns)
     events = [json.loads(line) for line in (out / "events.jsonl").read_text().splitlines()]
     assert any(e["kind"] == "incident" for e in events)
+    story = (out / "story.txt").read_text().splitlines()
+    assert story and all(line.startswith("Week ") for line in story)
     summary = json.loads((out / "summary.json").read_text())
     assert summary["seed"] == 4 and summary["steps"] == 104
     assert summary["metrics"]["incidents"]["total"] == ts["incidents"].sum()
