@@ -24,7 +24,7 @@ from sim.agents import (
 from sim.errors import UserError
 from sim.mechanics import attribution, operations, response
 from sim.mechanics.enforcement import Enforcement
-from sim.mechanics.incidents import RESPONSE_INDEX, TYPE_INDEX, IncidentTable
+from sim.mechanics.incidents import DAMAGE_WEIGHT, RESPONSE_INDEX, TYPE_INDEX, IncidentTable
 from sim.mechanics.relations import Relations
 from sim.metrics import METRICS
 from sim.scenario import INCIDENT_TYPES, Scenario, load_scenario
@@ -83,7 +83,7 @@ class CyberDiplomacyModel(mesa.Model):
         self.violations_total = 0
         self._cache: dict[str, Any] = {}
         n = self.world.n
-        self.reputation = np.zeros(n)
+        self.reputation = np.zeros(n)  # falls when publicly named; weighs in negotiation
         self.penalties = np.zeros(n)
         self.shared_intel = np.zeros(n)  # extra evidence per week, e.g. an intervention
         self.gdp_start = float(self.world.gdp.sum())
@@ -338,7 +338,6 @@ class CyberDiplomacyModel(mesa.Model):
         return rows
 
     def _damage(self, targets: np.ndarray, kinds: np.ndarray, severity: np.ndarray) -> np.ndarray:
-        from sim.mechanics.incidents import DAMAGE_WEIGHT
 
         w = self.world
         weight = np.array([DAMAGE_WEIGHT[INCIDENT_TYPES[k]] for k in kinds])

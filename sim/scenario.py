@@ -15,7 +15,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import tomllib
-import types
 import typing
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -731,6 +730,3 @@ def describe_keys() -> list[tuple[str, str, str, str]]:
             value = "[...]"
         rows.append((key, _type_name(tp), repr(value), f.metadata.get("help", "")))
     return rows
-
-
-_ = types  # keep the import for forward references in type hints

@@ -91,7 +91,8 @@ class InternationalOrganization(mesa.Agent):
             rng=m.rng,
             mediator=mediator is not None,
             status_quo=w.adopted[np.ix_(mem, ag)],
-            influence=np.sqrt(w.gdp[mem]),
+            # a state publicly named for attacks carries less weight in the chair's draft
+            influence=np.sqrt(w.gdp[mem]) * np.maximum(0.1, 1.0 + m.reputation[mem]),
         )
         self.sessions += 1
         norm_ids = [cat.ids[k] for k in ag]
