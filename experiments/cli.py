@@ -13,6 +13,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     """Run an experiment file; ``--resume`` continues an interrupted batch."""
     from experiments.batch import run_batch
 
+    if args.workers is not None and args.workers < 1:
+        raise UserError("--workers", None, f"expected a positive number, got {args.workers}")
+    if args.scheduler is not None and not args.scheduler.startswith(("tcp://", "tls://")):
+        raise UserError("--scheduler", None, f"expected tcp://HOST:PORT, got {args.scheduler!r}")
     res = run_batch(
         args.experiment,
         args.out,

@@ -6,6 +6,7 @@ import argparse
 import time
 from pathlib import Path
 
+from sim.errors import UserError
 from sim.metrics import HEADLINE
 from sim.run import simulate, write_outputs
 from sim.scenario import builtin_scenarios, describe_keys, load_scenario, parse_assignments
@@ -15,9 +16,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Run one scenario, print a summary table, write the outputs."""
     overrides = parse_assignments(args.overrides)
     scen = load_scenario(args.scenario, overrides)
+    if args.seed < 0:
+        raise UserError("--seed", None, f"expected a non-negative integer, got {args.seed}")
     if args.steps is not None and args.steps < 1:
-        from sim.errors import UserError
-
         raise UserError("--steps", None, f"expected a positive number of steps, got {args.steps}")
     t0 = time.perf_counter()
     result = simulate(scen, seed=args.seed, steps=args.steps, progress=not args.quiet)

@@ -120,6 +120,12 @@ bloc = "East"
         ),
         (["run", "baseline", "--set", "attribution.skill=abc"], "expected a number"),
         (["run", "baseline", "--set", "oops"], "expected KEY=VALUE"),
+        (["run", "baseline", "--seed", "-1"], "--seed: expected a non-negative integer"),
+        (["validate", "axelrod-norms", "--runs", "0"], "--runs: expected a positive number"),
+        (["validate", "axelrod-iliev", "--set", "x=1"], "--set: x: unknown key"),
+        (["validate", "nope"], "validate: nope: unknown target"),
+        (["sweep", "experiments/examples/metanorms.toml", "--workers", "0"], "--workers"),
+        (["sweep", "experiments/examples/metanorms.toml", "--scheduler", "host:1"], "tcp://"),
     ],
 )
 def test_cli_user_errors_exit_2_with_one_line(args, fragment):

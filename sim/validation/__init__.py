@@ -36,6 +36,16 @@ def available() -> list[str]:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """`run.py validate [TARGET] [--json]`."""
+    for flag in ("runs", "generations", "steps"):
+        value = getattr(args, flag, None)
+        if value is not None and value < 1:
+            raise UserError(f"--{flag}", None, f"expected a positive number, got {value}")
+    if args.seed < 0:
+        raise UserError("--seed", None, f"expected a non-negative integer, got {args.seed}")
+    from sim.scenario import check_key, parse_assignments
+
+    for key in parse_assignments(args.overrides):
+        check_key(key)
     names = available() if args.target == "all" else [args.target]
     for name in names:
         if name not in TARGETS or name not in available():
