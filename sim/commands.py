@@ -24,7 +24,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     result = simulate(scen, seed=args.seed, steps=args.steps, progress=not args.quiet)
     elapsed = time.perf_counter() - t0
     out = Path(args.out or f"out/{scen.name}")
-    write_outputs(result, out)
+    try:
+        write_outputs(result, out)
+    except OSError as exc:
+        raise UserError("--out", None, f"cannot write to {out} ({exc.strerror})") from None
     summary = result.summary["metrics"]
     unit = "generations" if scen.scenario.kind == "norms_game" else "weeks"
     print(f"{scen.name}: {result.steps} {unit}, seed {args.seed}, {elapsed:.2f} s")
