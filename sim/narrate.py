@@ -152,6 +152,13 @@ def _session_failed(e: Event) -> str:
     ).replace("  ", " ")
 
 
+def _accession(e: Event) -> str:
+    return (
+        f"{_names(e.get('states'))} joined the {e.get('organization', 'organisation')} "
+        f"agreement on norms {', '.join(e.get('norms') or [])}."
+    )
+
+
 def _punishment(e: Event) -> str:
     accused = e.get("accused", "a state")
     return f"{_names(e.get('punishers'))} punished {accused} for breaking a norm."
@@ -205,6 +212,7 @@ NARRATORS: dict[str, Callable[[Event], str]] = {
     "proposal": _proposal,
     "agreement": _agreement,
     "session_failed": _session_failed,
+    "accession": _accession,
     "punishment": _punishment,
     "track2": _track2,
     "intervention": _intervention,

@@ -85,3 +85,22 @@ def test_metanorms_sustain_vengefulness_in_the_world():
         )
 
     assert final_v(True) > final_v(False) + 0.05
+
+
+def test_holdouts_accede_to_a_majority_agreement_later():
+    r = simulate(
+        "baseline", {"organizations.decision_rule": "qualified_majority"}, seed=1, steps=520
+    )
+    agreements = [e for e in r.events if e["kind"] == "agreement"]
+    accessions = [e for e in r.events if e["kind"] == "accession"]
+    assert agreements and accessions
+    first = agreements[0]
+    for e in accessions:
+        assert e["step"] > first["step"]
+        assert not set(e["states"]) & set(first["signatories"])  # only outsiders accede
+    m = r.model
+    joined = [m.world.index(n) for n in accessions[0]["states"]]
+    org = m.organizations[0]
+    norms, text, parties = org.treaties[0]
+    assert set(joined) <= parties
+    assert np.all(m.world.adopted[np.ix_(joined, norms)] >= text - 1e-12)

@@ -46,6 +46,8 @@ class InternationalOrganization(mesa.Agent):
         self.agenda = agenda  # norm indices
         self.sessions = 0
         self.agreements: list[dict] = []
+        # what each agreement binds: (norm indices, commitment levels, signatory indices)
+        self.treaties: list[tuple[np.ndarray, np.ndarray, set[int]]] = []
         self.last_session: dict | None = None  # round-by-round record, for the app
 
     def session_due(self, step: int) -> bool:
@@ -66,10 +68,52 @@ class InternationalOrganization(mesa.Agent):
         open_ = self.agenda[~settled]
         return open_ if len(open_) else self.agenda
 
+    def accessions(self) -> list[str]:
+        """Members outside an earlier agreement join it once it is worth it to them.
+
+        Positions move between sessions (pre-negotiation, lobbying, incidents), so a state
+        that voted against a text may later find it better than what binds it now: it
+        accedes when its utility of the text reaches its reservation, as treaties gain
+        parties over the years (the Budapest Convention: 64 ratifications in 2019, about 70
+        by 2023).
+        """
+        from sim.mechanics.negotiation import utility
+
+        m = self.model
+        w = m.world
+        joined = []
+        for norms, text, parties in self.treaties:
+            outside = np.array([i for i in self.members if i not in parties], dtype=int)
+            if len(outside) == 0:
+                continue
+            u = utility(
+                text,
+                w.ideal[np.ix_(outside, norms)],
+                m.security_value()[np.ix_(outside, norms)],
+                w.sovereignty[outside] * m.catalogue.sovereignty[norms].mean(),
+                m.config.negotiation,
+                status_quo=w.adopted[np.ix_(outside, norms)],
+            )
+            new = outside[u >= m.config.negotiation.reservation]
+            if len(new):
+                m.adopt(new, norms, text)
+                parties.update(int(i) for i in new)
+                names = [w.names[i] for i in new]
+                joined += names
+                m.log(
+                    "accession",
+                    actors=[self.name, *names],
+                    organization=self.name,
+                    states=names,
+                    norms=[m.catalogue.ids[k] for k in norms],
+                )
+        return joined
+
     def convene(self) -> dict:
         """Hold one negotiation session now; signatories adopt an agreed text."""
         from sim.mechanics.negotiation import run_session
 
+        self.accessions()
         m = self.model
         w = m.world
         cat = m.catalogue
@@ -125,6 +169,9 @@ class InternationalOrganization(mesa.Agent):
         if result.agreed:
             m.adopt(signatories, ag, np.asarray(result.text))
             self.agreements.append(record)
+            self.treaties.append(
+                (ag.copy(), np.asarray(result.text).copy(), {int(i) for i in signatories})
+            )
             m.log(
                 "agreement",
                 actors=[self.name],
