@@ -164,16 +164,38 @@ def sobol_analysis(
     Outcomes with a failed point or no variance are left out.
     """
     n, d = int(info["n"]), int(info["d"])
+    cols = ["S1", "S1_low", "S1_high", "ST", "ST_low", "ST_high"]
+    return _indices_per_outcome(
+        runs,
+        params,
+        outcomes,
+        n * (d + 2),
+        cols,
+        lambda y: None if np.var(y) == 0 else sobol_from_values(y, n, d, confidence),
+    )
+
+
+def _indices_per_outcome(
+    runs: pd.DataFrame,
+    params: list[str],
+    outcomes: list[str],
+    points: int,
+    cols: list[str],
+    compute: Any,
+) -> pd.DataFrame:
+    """One row per (outcome, parameter) from `compute(point means) -> {index: (d,) array}`.
+
+    Outcomes with a failed point, or for which `compute` returns None, are left out.
+    """
     rows = []
     for o in outcomes:
-        y = point_means(runs, o, n * (d + 2))
-        if np.isnan(y).any() or np.var(y) == 0:
+        y = point_means(runs, o, points)
+        r = None if np.isnan(y).any() else compute(y)
+        if r is None:
             continue
-        r = sobol_from_values(y, n, d, confidence)
         for i, p in enumerate(params):
-            rows.append({"outcome": o, "parameter": p, **{k: float(v[i]) for k, v in r.items()}})
-    cols = ["outcome", "parameter", "S1", "S1_low", "S1_high", "ST", "ST_low", "ST_high"]
-    return pd.DataFrame(rows, columns=cols)
+            rows.append({"outcome": o, "parameter": p, **{k: float(r[k][i]) for k in cols}})
+    return pd.DataFrame(rows, columns=["outcome", "parameter", *cols])
 
 
 def morris_from_values(
@@ -220,16 +242,15 @@ def morris_analysis(
     """Morris screening of every outcome (replicates averaged per point first)."""
     r, d = int(info["r"]), int(info["d"])
     order, steps = np.asarray(info["order"]), np.asarray(info["steps"], dtype=float)
-    rows = []
-    for o in outcomes:
-        y = point_means(runs, o, r * (d + 1))
-        if np.isnan(y).any():
-            continue
-        m = morris_from_values(y, order, steps, confidence)
-        for i, p in enumerate(params):
-            rows.append({"outcome": o, "parameter": p, **{k: float(v[i]) for k, v in m.items()}})
-    cols = ["outcome", "parameter", "mu", "mu_star", "sigma", "mu_star_low", "mu_star_high"]
-    return pd.DataFrame(rows, columns=cols)
+    cols = ["mu", "mu_star", "sigma", "mu_star_low", "mu_star_high"]
+    return _indices_per_outcome(
+        runs,
+        params,
+        outcomes,
+        r * (d + 1),
+        cols,
+        lambda y: morris_from_values(y, order, steps, confidence),
+    )
 
 
 def fan(

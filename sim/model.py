@@ -181,7 +181,10 @@ class CyberDiplomacyModel(mesa.Model):
                 self.threat_actors.append(
                     ThreatActor(self, f"Proxy group {a + 1}", haven, sponsor, cap)
                 )
-        self.actor_names = {a.unique_id: a.name for a in self.threat_actors}
+        # threat actors' names indexed by their unique id, as incident records need them
+        self.actor_names = [""] * (max((a.unique_id for a in self.threat_actors), default=-1) + 1)
+        for a in self.threat_actors:
+            self.actor_names[a.unique_id] = a.name
         self.has_proxy = np.zeros(n)
         self.proxy_of: dict[int, list[ThreatActor]] = {}
         for a in self.threat_actors:
@@ -433,10 +436,14 @@ class CyberDiplomacyModel(mesa.Model):
 
     def telemetry(self) -> np.ndarray:
         """(n,) share of each state's systems watched by some company's telemetry."""
-        if not self.companies:
-            return np.zeros(self.world.n)
-        reach = np.stack([c.reach * c.telemetry_skill for c in self.companies])
-        return 1.0 - np.prod(1.0 - reach, axis=0)
+        # reach and skill never change, so this is derived once (it is read twice a week)
+        if "telemetry" not in self._cache:
+            if self.companies:
+                reach = np.stack([c.reach * c.telemetry_skill for c in self.companies])
+                self._cache["telemetry"] = 1.0 - np.prod(1.0 - reach, axis=0)
+            else:
+                self._cache["telemetry"] = np.zeros(self.world.n)
+        return self._cache["telemetry"]
 
     def company_intel(self) -> np.ndarray:
         """(n,) weekly attribution evidence governments get from companies."""
@@ -681,7 +688,7 @@ class CyberDiplomacyModel(mesa.Model):
 
     def log_incident(self, stage: str, i: int, **extra: Any) -> None:
         """Log a stage of an incident's lifecycle with its current state."""
-        rec = self.incidents.record(i, self.world.names, self._actor_name_list())
+        rec = self.incidents.record(i, self.world.names, self.actor_names)
         rec.pop("kind")
         rec["incident"] = rec.pop("id")
         rec["step"] = self.steps
@@ -689,18 +696,11 @@ class CyberDiplomacyModel(mesa.Model):
         actors = [x for x in (rec["target"], rec["attributed_to"]) if x]
         self.log(stage, actors=actors, **rec, **extra)
 
-    def _actor_name_list(self) -> list[str]:
-        size = max(self.actor_names, default=-1) + 1
-        names = [""] * size
-        for k, v in self.actor_names.items():
-            names[k] = v
-        return names
-
     def incident_records(self) -> list[dict[str, Any]]:
         """Every incident in its final state, as the spec's event records."""
-        names = self._actor_name_list()
         return [
-            self.incidents.record(i, self.world.names, names) for i in range(len(self.incidents))
+            self.incidents.record(i, self.world.names, self.actor_names)
+            for i in range(len(self.incidents))
         ]
 
     def _collect(self) -> None:

@@ -34,6 +34,13 @@ def vulnerability(m: CyberDiplomacyModel) -> np.ndarray:
     return w.digital_share * (1.0 - 0.8 * w.resilience) + 0.02
 
 
+def breaches_norm(m: CyberDiplomacyModel, i: int) -> bool:
+    """Incident i breaches a norm its initiator, or the party now accused, has adopted."""
+    inc = m.incidents
+    accused = np.array([inc.apparent[i]])
+    return bool(inc.violation[i]) or m.breach_commitment(accused, np.array([inc.kind[i]]))[0] > 0
+
+
 def choose_response(m: CyberDiplomacyModel, i: int) -> str:
     """The rung of the ladder the victim of incident i climbs to."""
     inc = m.incidents
@@ -44,7 +51,7 @@ def choose_response(m: CyberDiplomacyModel, i: int) -> str:
     vul = vulnerability(m)
     ratio = float(np.clip(vul[a] / vul[v], 0.4, 2.5))
     resolve = c * inc.severity[i] / 5.0 * (0.5 + w.vengefulness[v]) * ratio
-    if inc.violation[i] or m.breach_commitment(np.array([a]), np.array([inc.kind[i]]))[0] > 0:
+    if breaches_norm(m, i):
         resolve *= 1.5
     if inc.retaliation_of[i] >= 0:
         resolve *= 1.3
@@ -107,10 +114,5 @@ def apply_response(m: CyberDiplomacyModel, i: int, response: str) -> None:
             m.relations.change_trust(v, a, -0.5 * cfg.trust.retaliation_loss)
     if response == "retaliation":
         m.retaliate(v, a, int(inc.severity[i]), i)
-    if (
-        public
-        and inc.violation[i]
-        or public
-        and m.breach_commitment(np.array([a]), np.array([inc.kind[i]]))[0] > 0
-    ):
+    if public and breaches_norm(m, i):
         m.enforcement.violation_seen(a, v, c)
