@@ -31,7 +31,7 @@ steps = {steps}
 replicates = {reps}
 seed = 1
 [parameters]
-"attribution.skill" = [0.2, 0.8]
+"states.attribution_skill" = [0.2, 0.8]
 [outcomes]
 incidents = "sum"
 mean_trust = "final"
@@ -63,7 +63,7 @@ def mesa_batch(steps: int, reps: int, workers: int, period: int = -1) -> float:
     t = time.perf_counter()
     results = mesa.batch_run(
         CyberDiplomacyModel,
-        parameters={"steps": steps, "attribution.skill": [0.2, 0.8]},
+        parameters={"steps": steps, "states.attribution_skill": [0.2, 0.8]},
         rng=replicate_seeds(1, reps),
         number_processes=workers,
         max_steps=steps,

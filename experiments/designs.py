@@ -110,7 +110,7 @@ def morris_trajectories(
 
 def morris(exp: Experiment, rng: np.random.Generator) -> Design:
     """Morris screening: ``samples`` trajectories of ``d + 1`` points each."""
-    d, p = len(exp.parameters), exp.morris_levels
+    d, p = len(exp.parameters), exp.morris_points
     unit, order, steps = morris_trajectories(d, exp.samples, p, rng)
     # levels are taken at the nearest index so the grid's end points hit the end levels
     points = []

@@ -24,8 +24,8 @@ AGGREGATES = ("sum", "mean", "final", "first", "max", "min", "median", "std")
 NORMS_GAME_METRICS = tuple(c for c in NORMS_GAME_COLUMNS if c != "step")
 
 _SECTIONS = {
-    "experiment": ("name", "description", "scenario", "steps", "replicates", "seed"),
-    "design": ("method", "samples", "levels", "confidence"),
+    "experiment": ("name", "description", "scenario", "steps", "generations", "replicates", "seed"),
+    "design": ("method", "samples", "points", "confidence"),
     "parameters": None,
     "outcomes": None,
 }
@@ -44,7 +44,7 @@ class Parameter:
     levels: list[Any] | None = None
     low: float | None = None
     high: float | None = None
-    steps: int | None = None  # a range on a grid: this many evenly spaced levels
+    points: int | None = None  # a range on a grid: this many evenly spaced levels
 
     @property
     def is_range(self) -> bool:
@@ -55,11 +55,11 @@ class Parameter:
         """The levels a full-factorial grid uses."""
         if self.levels is not None:
             return list(self.levels)
-        assert self.low is not None and self.high is not None and self.steps
-        if self.steps == 1:
+        assert self.low is not None and self.high is not None and self.points
+        if self.points == 1:
             return [self.cast(self.low)]
-        step = (self.high - self.low) / (self.steps - 1)
-        return _unique([self.cast(self.low + i * step) for i in range(self.steps)])
+        step = (self.high - self.low) / (self.points - 1)
+        return _unique([self.cast(self.low + i * step) for i in range(self.points)])
 
     def from_unit(self, u: float) -> Any:
         """Map a point of [0, 1] to a value: a range scaled, levels picked by index."""
@@ -111,7 +111,7 @@ class Experiment:
     parameters: list[Parameter]
     outcomes: list[Outcome]
     description: str = ""
-    morris_levels: int = 4
+    morris_points: int = 4
     confidence: float = 0.95
     text: str = field(default="", repr=False)  # the file as written, kept with the batch
 
@@ -138,7 +138,7 @@ class Experiment:
             "seed": self.seed,
             "method": self.method,
             "samples": self.samples,
-            "morris_levels": self.morris_levels,
+            "morris_points": self.morris_points,
             "confidence": self.confidence,
             "parameters": [p.to_dict() for p in self.parameters],
             "outcomes": [o.to_dict() for o in self.outcomes],
@@ -236,12 +236,14 @@ def _parameter(key: str, value: Any, scenario: str, src: str) -> Parameter:
             raise UserError(src, where, f"expected distinct levels, got {value!r}")
         return Parameter(key, kind, levels=levels)
     if isinstance(value, dict):
-        unknown = set(value) - {"low", "high", "steps"}
+        if "steps" in value:
+            raise UserError(src, f"{where}.steps", "renamed: use points (grid points of the range)")
+        unknown = set(value) - {"low", "high", "points"}
         if unknown:
             raise UserError(
                 src,
                 f"{where}.{sorted(unknown)[0]}",
-                "unknown key (expected low, high and optionally steps)",
+                "unknown key (expected low, high and optionally points)",
             )
         if kind not in ("float", "int"):
             raise UserError(
@@ -258,10 +260,10 @@ def _parameter(key: str, value: Any, scenario: str, src: str) -> Parameter:
             _check_value(scenario, key, Parameter(key, kind).cast(v), src)
         if low > high:
             raise UserError(src, where, f"expected low <= high, got low = {low}, high = {high}")
-        steps = None
-        if "steps" in value:
-            steps = _int(value["steps"], src, f"{where}.steps", 1)
-        return Parameter(key, kind, low=float(low), high=float(high), steps=steps)
+        points = None
+        if "points" in value:
+            points = _int(value["points"], src, f"{where}.points", 1)
+        return Parameter(key, kind, low=float(low), high=float(high), points=points)
     raise UserError(
         src,
         where,
@@ -333,8 +335,21 @@ def load_experiment(path: str | Path) -> Experiment:
     scenario = _resolve_scenario(ex.get("scenario", "baseline"), path, src)
     scen = load_scenario(scenario)
     kind = scen.scenario.kind
-    default_steps = scen.norms_game.generations if kind == "norms_game" else scen.scenario.steps
-    steps = _int(ex.get("steps", default_steps), src, "experiment.steps", 1)
+    # the horizon: weeks of the world model, generations of the classic norms game
+    if kind == "norms_game":
+        if "steps" in ex:
+            raise UserError(
+                src, "experiment.steps", "a norms-game scenario counts experiment.generations"
+            )
+        steps = _int(
+            ex.get("generations", scen.norms_game.generations), src, "experiment.generations", 1
+        )
+    else:
+        if "generations" in ex:
+            raise UserError(
+                src, "experiment.generations", "a world scenario counts weeks: experiment.steps"
+            )
+        steps = _int(ex.get("steps", scen.scenario.steps), src, "experiment.steps", 1)
     replicates = _int(ex.get("replicates", 1), src, "experiment.replicates", 1)
     seed = _int(ex.get("seed", 0), src, "experiment.seed", 0)
 
@@ -352,9 +367,11 @@ def load_experiment(path: str | Path) -> Experiment:
             "design.samples",
             f"expected a power of 2 for sobol (e.g. 32, 64, 128), got {samples}",
         )
-    morris_levels = _int(de.get("levels", 4), src, "design.levels", 2)
-    if morris_levels % 2:
-        raise UserError(src, "design.levels", f"expected an even number, got {morris_levels}")
+    if "levels" in de:
+        raise UserError(src, "design.levels", "renamed: use points (Morris's grid points p)")
+    morris_points = _int(de.get("points", 4), src, "design.points", 2)
+    if morris_points % 2:
+        raise UserError(src, "design.points", f"expected an even number, got {morris_points}")
     confidence = de.get("confidence", 0.95)
     if (
         isinstance(confidence, bool)
@@ -368,11 +385,11 @@ def load_experiment(path: str | Path) -> Experiment:
     params = [_parameter(k, v, scenario, src) for k, v in data.get("parameters", {}).items()]
     if method == "grid":
         for p in params:
-            if p.is_range and p.steps is None:
+            if p.is_range and p.points is None:
                 raise UserError(
                     src,
                     f"parameters.{p.name}",
-                    "a grid needs levels: give a list, or add steps = N to the range",
+                    "a grid needs levels: give a list, or add points = N to the range",
                 )
     elif not params:
         raise UserError(src, "parameters", f"expected at least one parameter for {method}")
@@ -399,7 +416,7 @@ def load_experiment(path: str | Path) -> Experiment:
         parameters=params,
         outcomes=outcomes,
         description=description,
-        morris_levels=morris_levels,
+        morris_points=morris_points,
         confidence=float(confidence),
         text=path.read_text(),
     )

@@ -42,6 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="built-in scenario name or path to a .toml file (default: baseline)",
     )
     r.add_argument("--steps", type=int, default=None, help="weeks to run (default: the scenario's)")
+    r.add_argument(
+        "--generations",
+        type=int,
+        default=None,
+        help="generations to play, for norms-game scenarios (default: the scenario's)",
+    )
     r.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     r.add_argument(
         "--set",
@@ -49,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="override a scenario value by dotted key, e.g. attribution.skill=0.8",
+        help="override a scenario value by dotted key, e.g. states.attribution_skill=0.8",
     )
     r.add_argument("--out", default=None, help="output folder (default: out/SCENARIO)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")

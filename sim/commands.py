@@ -18,10 +18,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     scen = load_scenario(args.scenario, overrides)
     if args.seed < 0:
         raise UserError("--seed", None, f"expected a non-negative integer, got {args.seed}")
-    if args.steps is not None and args.steps < 1:
-        raise UserError("--steps", None, f"expected a positive number of steps, got {args.steps}")
+    game = scen.scenario.kind == "norms_game"
+    generations = getattr(args, "generations", None)
+    if game and args.steps is not None:
+        raise UserError("--steps", None, "a norms-game scenario counts --generations, not weeks")
+    if not game and generations is not None:
+        raise UserError("--generations", None, "a world scenario counts weeks: use --steps")
+    horizon, flag = (generations, "--generations") if game else (args.steps, "--steps")
+    if horizon is not None and horizon < 1:
+        raise UserError(flag, None, f"expected a positive number, got {horizon}")
     t0 = time.perf_counter()
-    result = simulate(scen, seed=args.seed, steps=args.steps, progress=not args.quiet)
+    result = simulate(scen, seed=args.seed, steps=horizon, progress=not args.quiet)
     elapsed = time.perf_counter() - t0
     out = Path(args.out or f"out/{scen.name}")
     try:
@@ -61,8 +68,18 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_scenarios(args: argparse.Namespace) -> int:
     """List the built-in scenarios (or every key with --keys)."""
     if args.keys:
-        for key, tp, default, help_ in describe_keys():
-            print(f"{key:<38} {tp:<22} {default:<14} {help_}")
+        rows = describe_keys()
+        print(
+            f"{'key':<40} {'type':<20} {'default':<12} {'unit':<22} {'bounds':<16} meaning [source]"
+        )
+        for k in rows:
+            default = repr(k.default)
+            default = default if len(default) <= 12 else default[:9] + "..."
+            print(
+                f"{k.key:<40} {k.type:<20} {default:<12} {k.unit:<22} {k.bounds:<16} "
+                f"{k.help} [{k.source}]"
+            )
+        print(f"{len(rows)} keys")
         return 0
     for name, path in builtin_scenarios().items():
         scen = load_scenario(path)

@@ -6,7 +6,7 @@ the defaults and a typo is caught with one clear line::
 
     error: scenarios/baseline.toml: attribution.skil: unknown key (expected one of ...)
 
-Overrides use the same dotted keys everywhere: ``--set attribution.skill=0.8`` on the
+Overrides use the same dotted keys everywhere: ``--set states.attribution_skill=0.8`` on the
 command line, ``[parameters]`` in experiment files, the app's sliders.
 """
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import re
 import tomllib
 import typing
 from collections.abc import Iterator, Mapping
@@ -26,6 +27,17 @@ from sim.errors import UserError
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 
 DECISION_RULES = ("consensus", "qualified_majority", "silence")
+# the kinds of intervention (handlers: sim.interventions.REGISTRY)
+INTERVENTIONS = ("attack", "convene", "share_intelligence", "hotline")
+# keys renamed so that one idea has one word; an old name gets a pointer to the new one
+RENAMED = {
+    "attribution.skill": "states.attribution_skill",
+    "states.boldness_mean": "states.boldness",
+    "states.vengefulness_mean": "states.vengefulness",
+    "norms.punishment_cost": "norms.violator_gdp_loss",
+    "norms.enforcement_cost": "norms.punisher_gdp_loss",
+    "events.kind": "events.intervention",
+}
 INCIDENT_TYPES = (
     "espionage",
     "disruption",
@@ -41,12 +53,25 @@ def opt(
     default: Any,
     help: str,
     *,
+    unit: str = "",
+    source: str = "assumption",
     min: float | None = None,
     max: float | None = None,
     choices: tuple[str, ...] | None = None,
 ) -> Any:
-    """A scenario field with its documentation and bounds."""
-    meta = {"help": help, "min": min, "max": max, "choices": choices}
+    """A scenario key with its meaning, unit, bounds and source ("assumption" if none).
+
+    Every numeric key states a unit and both bounds, so that `run.py scenarios --keys`,
+    sweeps and calibrations know what a key means and how far it may move.
+    """
+    meta = {
+        "help": help,
+        "unit": unit,
+        "source": source,
+        "min": min,
+        "max": max,
+        "choices": choices,
+    }
     if isinstance(default, (list, dict)):
         return field(default_factory=lambda: copy.deepcopy(default), metadata=meta)
     return field(default=default, metadata=meta)
@@ -55,6 +80,18 @@ def opt(
 def sub(cls: type) -> Any:
     """A nested section."""
     return field(default_factory=cls, metadata={"help": cls.__doc__ or ""})
+
+
+# sources cited by many keys
+DCID = "Valeriano & Maness, DCID 2.0 (2020)"
+MTRENDS = "Mandiant M-Trends 2019 (median dwell 56 days)"
+AXELROD86 = "Axelrod (1986) APSR 80:1095"
+EDWARDS = "Edwards, Furnas, Forrest & Axelrod (2017) PNAS 114:2825"
+FARATIN = "Faratin, Sierra & Jennings (1998) RAS 24:159"
+AXELROD_ILIEV = "Axelrod & Iliev (2014) PNAS 111:1298"
+GALAN = "Galán & Izquierdo (2005) JASSS 8(3)2"
+P, SHARE, IDX, PER_WEEK = "probability", "share", "index 0..1", "per week"
+TRUST, MULT = "trust (0..1)", "multiplier"
 
 
 # ----------------------------------------------------------------------------- sections
@@ -69,11 +106,13 @@ class Meta:
     narrative: str = opt("", "a paragraph telling the story for a class")
     teaching_note: str = opt("", "what to watch for and what to ask the class")
     sources: list[str] = opt([], "where the numbers come from")
-    steps: int = opt(520, "default number of weeks to run", min=1)
+    steps: int = opt(520, "default number of weeks to run", unit="weeks", min=1, max=100_000)
     kind: str = opt(
         "world", "world model or Axelrod's classic norms game", choices=("world", "norms_game")
     )
-    start_year: int = opt(2015, "calendar year of week 1, for narration", min=1900, max=2200)
+    start_year: int = opt(
+        2015, "calendar year of week 1, for narration", unit="year", min=1900, max=2200
+    )
 
 
 @dataclass
@@ -81,21 +120,39 @@ class StateSpec:
     """One state listed by name in [[states.list]]; unset numbers are drawn as usual."""
 
     name: str = opt("", "the state's name")
-    bloc: str = opt("", "its bloc (one of states.blocs)")
-    gdp: float = opt(-1.0, "GDP in trillions of USD (-1: drawn)")
-    digital_share: float = opt(-1.0, "digital share of GDP (-1: drawn)", max=1.0)
-    offensive_capability: float = opt(-1.0, "offensive cyber capability 0..1 (-1: drawn)", max=1.0)
-    resilience: float = opt(-1.0, "defensive resilience 0..1 (-1: drawn)", max=1.0)
-    attribution_skill: float = opt(-1.0, "attribution skill 0..1 (-1: drawn)", max=1.0)
-    expertise: float = opt(-1.0, "diplomats' technical expertise 0..1 (-1: drawn)", max=1.0)
-    sovereignty_concern: float = opt(-1.0, "sovereignty concern 0..1 (-1: drawn)", max=1.0)
-    governance: float = opt(
-        -1.0, "0 open multistakeholder .. 1 sovereign control (-1: bloc's)", max=1.0
+    bloc: str = opt("", "its bloc (one of states.blocs; '' = the last bloc)")
+    gdp: float = opt(-1.0, "GDP (-1: drawn)", unit="trillion USD", min=-1.0, max=1000.0)
+    digital_share: float = opt(
+        -1.0, "digital share of GDP (-1: drawn)", unit=SHARE, min=-1.0, max=1.0
     )
-    boldness: float = opt(-1.0, "Axelrod boldness 0..1 (-1: drawn)", max=1.0)
-    vengefulness: float = opt(-1.0, "Axelrod vengefulness 0..1 (-1: drawn)", max=1.0)
-    activity: float = opt(1.0, "relative rate of operations it initiates", min=0.0)
-    salience: float = opt(1.0, "relative weight its rivals give it as a target", min=0.0)
+    offensive_capability: float = opt(
+        -1.0, "offensive cyber capability (-1: drawn)", unit=IDX, min=-1.0, max=1.0
+    )
+    resilience: float = opt(-1.0, "defensive resilience (-1: drawn)", unit=IDX, min=-1.0, max=1.0)
+    attribution_skill: float = opt(
+        -1.0, "attribution skill (-1: drawn)", unit=IDX, min=-1.0, max=1.0
+    )
+    expertise: float = opt(
+        -1.0, "diplomats' technical expertise (-1: drawn)", unit=IDX, min=-1.0, max=1.0
+    )
+    sovereignty_concern: float = opt(
+        -1.0, "sovereignty concern (-1: drawn)", unit=IDX, min=-1.0, max=1.0
+    )
+    governance: float = opt(
+        -1.0,
+        "0 open multistakeholder .. 1 sovereign control (-1: bloc's)",
+        unit=IDX,
+        min=-1.0,
+        max=1.0,
+    )
+    boldness: float = opt(-1.0, "Axelrod boldness (-1: drawn)", unit=P, min=-1.0, max=1.0)
+    vengefulness: float = opt(-1.0, "Axelrod vengefulness (-1: drawn)", unit=P, min=-1.0, max=1.0)
+    activity: float = opt(
+        1.0, "relative rate of operations it initiates", unit=MULT, min=0.0, max=100.0
+    )
+    salience: float = opt(
+        1.0, "relative weight its rivals give it as a target", unit=MULT, min=0.0, max=100.0
+    )
     rivals: list[str] = opt([], "names of its rivals (in addition to bloc rivalries)")
 
 
@@ -103,58 +160,181 @@ class StateSpec:
 class States:
     """[states]: the governments, generated from distributions and/or listed."""
 
-    count: int = opt(12, "number of states (listed states count towards it)", min=2, max=2000)
+    count: int = opt(
+        12, "number of states (listed states count towards it)", unit="states", min=2, max=2000
+    )
     blocs: list[str] = opt(["West", "East", "NonAligned"], "bloc names")
+    nonaligned: list[str] = opt(
+        ["NonAligned"], "blocs whose members are nobody's allies (a bloc's role, by name)"
+    )
     bloc_shares: list[float] = opt([0.35, 0.25, 0.40], "share of generated states in each bloc")
     bloc_governance: list[float] = opt(
         [0.15, 0.9, 0.5], "governance position of each bloc (0 open, 1 sovereign)"
     )
     rival_blocs: list[str] = opt(["West:East"], "pairs of rival blocs, written 'A:B'")
     rivals_per_state: float = opt(
-        2.0, "mean number of rivals a state has in its rival bloc", min=0.0
+        2.0,
+        "mean number of rivals a state has in its rival bloc",
+        unit="states",
+        min=0.0,
+        max=100.0,
     )
-    sovereignty_concern: float = opt(0.5, "mean sovereignty concern", min=0.0, max=1.0)
-    gdp_mean: float = opt(1.0, "mean GDP in trillions of USD (lognormal)", min=0.0)
-    gdp_sigma: float = opt(1.0, "log-sd of GDP", min=0.0)
-    digital_share: float = opt(0.15, "mean digital share of GDP", min=0.0, max=1.0)
-    offensive_capability: float = opt(0.5, "mean offensive capability", min=0.0, max=1.0)
-    resilience: float = opt(0.5, "mean defensive resilience", min=0.0, max=1.0)
-    expertise: float = opt(0.5, "mean technical expertise of diplomats", min=0.0, max=1.0)
-    boldness_mean: float = opt(0.5, "mean Axelrod boldness", min=0.0, max=1.0)
-    vengefulness_mean: float = opt(0.5, "mean Axelrod vengefulness", min=0.0, max=1.0)
-    heterogeneity: float = opt(0.15, "sd of per-state draws around the means", min=0.0, max=0.5)
-    concession_min: float = opt(0.3, "smallest concession exponent (<1 Boulware)", min=0.01)
-    concession_max: float = opt(3.0, "largest concession exponent (>1 Conceder)", min=0.01)
+    sovereignty_concern: float = opt(0.5, "mean sovereignty concern", unit=IDX, min=0.0, max=1.0)
+    governance_sovereignty: float = opt(
+        0.6,
+        "rise of sovereignty concern per unit of governance above 0.5",
+        unit=MULT,
+        min=0.0,
+        max=2.0,
+    )
+    gdp_mean: float = opt(1.0, "mean GDP (lognormal)", unit="trillion USD", min=0.001, max=100.0)
+    gdp_sigma: float = opt(1.0, "log-sd of GDP", unit="log trillion USD", min=0.0, max=3.0)
+    digital_share: float = opt(0.15, "mean digital share of GDP", unit=SHARE, min=0.0, max=1.0)
+    offensive_capability: float = opt(0.5, "mean offensive capability", unit=IDX, min=0.0, max=1.0)
+    resilience: float = opt(0.5, "mean defensive resilience", unit=IDX, min=0.0, max=1.0)
+    attribution_skill: float = opt(0.5, "mean attribution skill", unit=IDX, min=0.0, max=1.0)
+    expertise: float = opt(0.5, "mean technical expertise of diplomats", unit=IDX, min=0.0, max=1.0)
+    boldness: float = opt(0.5, "mean Axelrod boldness", unit=P, source=AXELROD86, min=0.0, max=1.0)
+    vengefulness: float = opt(
+        0.5, "mean Axelrod vengefulness", unit=P, source=AXELROD86, min=0.0, max=1.0
+    )
+    heterogeneity: float = opt(
+        0.15, "sd of per-state draws around the means", unit=IDX, min=0.0, max=0.5
+    )
+    concession_min: float = opt(
+        0.3,
+        "smallest concession exponent (<1 Boulware)",
+        unit="exponent",
+        source=FARATIN,
+        min=0.01,
+        max=100.0,
+    )
+    concession_max: float = opt(
+        3.0,
+        "largest concession exponent (>1 Conceder)",
+        unit="exponent",
+        source=FARATIN,
+        min=0.01,
+        max=100.0,
+    )
+    position_base: float = opt(
+        0.25,
+        "ideal commitment to a norm before security and sovereignty",
+        unit="commitment",
+        min=0.0,
+        max=1.0,
+    )
+    position_security: float = opt(
+        0.5,
+        "ideal commitment per unit of a norm's security value (digital economies more)",
+        unit="commitment",
+        min=0.0,
+        max=2.0,
+    )
+    position_sovereignty: float = opt(
+        0.8,
+        "ideal commitment lost per unit of sovereignty concern x norm constraint",
+        unit="commitment",
+        min=0.0,
+        max=2.0,
+    )
+    position_pivot: float = opt(
+        0.4,
+        "sovereignty concern at which a norm's constraint neither raises nor lowers the ideal",
+        unit=IDX,
+        min=0.0,
+        max=1.0,
+    )
     list: list[StateSpec] = opt([], "states listed one by one")
 
 
 @dataclass
 class Attribution:
-    """[attribution]: how evidence accumulates and when victims go public."""
+    """[attribution]: detection, evidence, proxies and false flags, attribution."""
 
-    skill: float = opt(0.5, "mean attribution skill of states", min=0.0, max=1.0)
-    threshold: float = opt(0.7, "confidence a victim needs to attribute publicly", min=0.0, max=1.0)
-    evidence_rate: float = opt(0.08, "evidence per week from the victim's own skill", min=0.0)
-    ally_sharing: float = opt(0.5, "weight of allies' shared intelligence", min=0.0)
-    false_flag_rate: float = opt(
-        0.03, "chance an operation plants evidence against a third state", min=0.0, max=1.0
+    threshold: float = opt(
+        0.7, "confidence a victim needs to attribute", unit="confidence", min=0.0, max=1.0
     )
-    proxy_share: float = opt(0.15, "chance an operation is run through a proxy", min=0.0, max=1.0)
+    evidence_rate: float = opt(
+        0.08,
+        "evidence per week from the victim's own skill at skill 1",
+        unit="evidence per week",
+        min=0.0,
+        max=5.0,
+    )
+    ally_sharing: float = opt(
+        0.5, "weight of allies' shared intelligence", unit=MULT, min=0.0, max=5.0
+    )
+    false_flag_rate: float = opt(
+        0.03, "chance an operation plants evidence against a third state", unit=P, min=0.0, max=1.0
+    )
+    proxy_share: float = opt(
+        0.15, "chance an operation is run through a proxy", unit=P, min=0.0, max=1.0
+    )
     dwell_weeks: float = opt(
         8.0,
-        "median weeks an intrusion goes unseen at resilience 0.6 "
-        "with no company telemetry (M-Trends 2019: 56 days)",
+        "median weeks an intrusion goes unseen at resilience 0.6 with no company telemetry",
+        unit="weeks",
+        source=MTRENDS,
         min=0.1,
+        max=520.0,
     )
     dwell_trend: float = opt(
         0.0,
-        "yearly share by which dwell times shrink (M-Trends: "
-        "416 days in 2011 to 10 in 2023 is about 0.27)",
+        "yearly share by which dwell times shrink (416 days in 2011 to 10 in 2023 is about 0.27)",
+        unit="share per year",
+        source="Mandiant M-Trends 2012-2024",
         min=0.0,
         max=0.9,
     )
+    dwell_resilience: float = opt(
+        1.6,
+        "dwell time scales with (this - resilience): 1 at resilience 0.6",
+        unit=MULT,
+        min=1.0,
+        max=5.0,
+    )
+    telemetry_detection: float = opt(
+        1.5,
+        "dwell time divides by (1 + this x share of systems under company telemetry)",
+        unit=MULT,
+        min=0.0,
+        max=20.0,
+    )
     truth_discovery: float = opt(
-        0.04, "per unit of evidence, chance the true culprit surfaces", min=0.0
+        0.16,
+        "chance per unit of new evidence that the true culprit surfaces, before consultations",
+        unit="probability per evidence",
+        min=0.0,
+        max=10.0,
+    )
+    reveal_window: int = opt(
+        104,
+        "weeks after an attribution during which a wrong one may still be found out",
+        unit="weeks",
+        min=0,
+        max=1040,
+    )
+    close_after: int = opt(
+        260,
+        "weeks after which an incident nobody has attributed is closed",
+        unit="weeks",
+        min=1,
+        max=5200,
+    )
+    company_intel: float = opt(
+        0.12,
+        "weekly evidence when sharing firms see all of a state's systems",
+        unit="evidence per week",
+        min=0.0,
+        max=5.0,
+    )
+    attacker_horizon: int = opt(
+        26,
+        "weeks within which an attacker reckons it may be attributed",
+        unit="weeks",
+        min=1,
+        max=520,
     )
 
 
@@ -163,32 +343,93 @@ class Operations:
     """[operations]: when states use their exploits (Axelrod & Iliev 2014)."""
 
     opportunity_rate: float = opt(
-        0.05, "chance per rival dyad per week that stakes arise", min=0.0, max=1.0
+        0.05, "chance per rival dyad per week that stakes arise", unit=P, min=0.0, max=1.0
     )
     nonrival_rate: float = opt(
         0.02,
         "chance per state per week that stakes arise against some state that is not its rival",
+        unit=P,
         min=0.0,
         max=1.0,
     )
-    stakes_alpha: float = opt(1.0, "stakes ~ Beta(alpha, beta)", min=0.01)
-    stakes_beta: float = opt(2.0, "stakes ~ Beta(alpha, beta)", min=0.01)
-    discount: float = opt(0.98, "weekly discount factor w", min=0.0, max=0.9999)
-    stealth: float = opt(0.6, "chance an exploit stays usable after use (S)", min=0.0, max=1.0)
-    persistence: float = opt(
-        0.95, "chance a held exploit stays usable each week (P)", min=0.0, max=1.0
+    stakes_alpha: float = opt(
+        1.0, "stakes ~ Beta(alpha, beta)", unit="shape", source=AXELROD_ILIEV, min=0.01, max=100.0
     )
-    exploit_discovery: float = opt(0.3, "new exploits per week at capability 1", min=0.0)
-    max_stockpile: int = opt(6, "largest exploit stockpile", min=1)
+    stakes_beta: float = opt(
+        2.0, "stakes ~ Beta(alpha, beta)", unit="shape", source=AXELROD_ILIEV, min=0.01, max=100.0
+    )
+    discount: float = opt(
+        0.98, "weekly discount factor w", unit="per week", source=AXELROD_ILIEV, min=0.0, max=0.9999
+    )
+    stealth: float = opt(
+        0.6,
+        "chance an exploit stays usable after use (S)",
+        unit=P,
+        source=AXELROD_ILIEV,
+        min=0.0,
+        max=1.0,
+    )
+    persistence: float = opt(
+        0.95,
+        "chance a held exploit stays usable each week (P)",
+        unit=P,
+        source=AXELROD_ILIEV,
+        min=0.0,
+        max=1.0,
+    )
+    exploit_discovery: float = opt(
+        0.3, "new exploits per week at capability 1", unit="exploits per week", min=0.0, max=10.0
+    )
+    max_stockpile: int = opt(6, "largest exploit stockpile", unit="exploits", min=1, max=1000)
+    capability_floor: float = opt(
+        0.05,
+        "offensive capability below which a state starts with no exploits",
+        unit=IDX,
+        min=0.0,
+        max=1.0,
+    )
     market_growth: float = opt(
         0.0,
         "yearly growth of the exploit market: held exploits leak "
         "(persistence falls) and new ones come faster by this share",
+        unit="share per year",
         min=0.0,
         max=1.0,
     )
-    deterrence_weight: float = opt(1.0, "weight of expected punishment in the stakes", min=0.0)
-    punishment_scale: float = opt(0.15, "expected punishment at full vengefulness", min=0.0)
+    market_leak: float = opt(
+        0.1,
+        "persistence divides by the market's growth factor to this power",
+        unit="exponent",
+        min=0.0,
+        max=1.0,
+    )
+    patch_effect: float = opt(
+        0.02,
+        "weekly persistence cut by one company patching every system at full speed",
+        unit="share per week",
+        min=0.0,
+        max=1.0,
+    )
+    deterrence_weight: float = opt(
+        1.0, "weight of expected punishment in the stakes", unit=MULT, min=0.0, max=10.0
+    )
+    deterrence_horizon: int = opt(
+        52,
+        "weeks over which an attacker reckons its chance of detection",
+        unit="weeks",
+        min=1,
+        max=520,
+    )
+    punishment_scale: float = opt(
+        0.15, "expected punishment at full vengefulness", unit="stakes", min=0.0, max=10.0
+    )
+    ally_punishment: float = opt(
+        0.5,
+        "weight of the victim's allies' vengefulness in expected punishment",
+        unit=MULT,
+        min=0.0,
+        max=5.0,
+    )
     type_mix: dict[str, float] = opt(
         {
             "espionage": 0.55,
@@ -199,48 +440,290 @@ class Operations:
             "cert": 0.04,
         },
         "relative weight of each operation type",
+        unit="weight",
+        source=DCID,
+        min=0.0,
+        max=100.0,
+    )
+
+
+@dataclass
+class Incidents:
+    """[incidents]: the severity range and damage of each incident type."""
+
+    severity_low: dict[str, int] = opt(
+        {
+            "espionage": 1,
+            "disruption": 2,
+            "influence": 2,
+            "supply_chain": 3,
+            "critical_infrastructure": 4,
+            "cert": 3,
+            "crime": 1,
+        },
+        "lowest DCID severity of each type",
+        unit="severity",
+        source=DCID,
+        min=1,
+        max=10,
+    )
+    severity_high: dict[str, int] = opt(
+        {
+            "espionage": 3,
+            "disruption": 4,
+            "influence": 3,
+            "supply_chain": 5,
+            "critical_infrastructure": 6,
+            "cert": 4,
+            "crime": 4,
+        },
+        "highest DCID severity of each type",
+        unit="severity",
+        source=DCID,
+        min=1,
+        max=10,
+    )
+    damage_weight: dict[str, float] = opt(
+        {
+            "espionage": 0.4,
+            "disruption": 1.0,
+            "influence": 0.3,
+            "supply_chain": 1.5,
+            "critical_infrastructure": 3.0,
+            "cert": 1.0,
+            "crime": 0.6,
+        },
+        "damage per severity point relative to a disruption",
+        unit=MULT,
+        min=0.0,
+        max=100.0,
+    )
+    reference_severity: float = opt(
+        5.0,
+        "severity at which resolve and trust losses take their full value",
+        unit="severity",
+        source=DCID,
+        min=1.0,
+        max=10.0,
     )
 
 
 @dataclass
 class Response:
-    """[response]: the ladder from tolerating to retaliation (Edwards et al. 2017)."""
+    """[response]: the ladder from tolerating to retaliation, and escalation (Edwards 2017)."""
 
-    demarche_resolve: float = opt(0.15, "resolve needed for a private demarche", min=0.0)
-    public_resolve: float = opt(0.3, "resolve needed for public attribution", min=0.0)
-    sanction_resolve: float = opt(0.6, "resolve needed for sanctions", min=0.0)
-    retaliation_resolve: float = opt(0.75, "resolve needed for cyber retaliation", min=0.0)
-    retaliation_confidence: float = opt(0.7, "confidence needed to retaliate", min=0.0, max=1.0)
+    demarche_resolve: float = opt(
+        0.15,
+        "resolve needed for a private demarche",
+        unit="resolve",
+        source=EDWARDS,
+        min=0.0,
+        max=10.0,
+    )
+    public_resolve: float = opt(
+        0.3,
+        "resolve needed for public attribution",
+        unit="resolve",
+        source=EDWARDS,
+        min=0.0,
+        max=10.0,
+    )
+    sanction_resolve: float = opt(
+        0.6, "resolve needed for sanctions", unit="resolve", source=EDWARDS, min=0.0, max=10.0
+    )
+    retaliation_resolve: float = opt(
+        0.75,
+        "resolve needed for cyber retaliation",
+        unit="resolve",
+        source=EDWARDS,
+        min=0.0,
+        max=10.0,
+    )
+    retaliation_confidence: float = opt(
+        0.7, "confidence needed to retaliate", unit="confidence", source=EDWARDS, min=0.0, max=1.0
+    )
+    retaliation_capability: float = opt(
+        0.2, "offensive capability a victim needs to retaliate", unit=IDX, min=0.0, max=1.0
+    )
+    joint_confidence: float = opt(
+        0.75,
+        "confidence needed to attribute jointly with allies",
+        unit="confidence",
+        min=0.0,
+        max=1.0,
+    )
+    joint_trust: float = opt(
+        0.6, "trust an ally needs to join a joint attribution", unit=TRUST, min=0.0, max=1.0
+    )
+    norm_breach_resolve: float = opt(
+        1.5,
+        "resolve multiplier when the operation breached an adopted norm",
+        unit=MULT,
+        min=1.0,
+        max=10.0,
+    )
+    counter_resolve: float = opt(
+        1.3,
+        "resolve multiplier when the incident is itself a retaliation",
+        unit=MULT,
+        min=1.0,
+        max=10.0,
+    )
+    resilience_shield: float = opt(
+        0.8,
+        "share of vulnerability full resilience removes",
+        unit=SHARE,
+        source=EDWARDS,
+        min=0.0,
+        max=1.0,
+    )
+    vulnerability_floor: float = opt(
+        0.02,
+        "vulnerability of a state with nothing digital",
+        unit="vulnerability",
+        min=0.001,
+        max=1.0,
+    )
+    ratio_min: float = opt(
+        0.4,
+        "lowest accused/victim vulnerability ratio resolve counts",
+        unit="ratio",
+        source=EDWARDS,
+        min=0.01,
+        max=1.0,
+    )
+    ratio_max: float = opt(
+        2.5,
+        "highest accused/victim vulnerability ratio resolve counts",
+        unit="ratio",
+        source=EDWARDS,
+        min=1.0,
+        max=100.0,
+    )
     counter_retaliation: float = opt(
-        0.6, "scale of the chance a target hits back", min=0.0, max=1.0
+        0.6, "scale of the chance a target hits back", unit=P, min=0.0, max=1.0
+    )
+    wrongly_accused_anger: float = opt(
+        1.5,
+        "escalation chance multiplier when the retaliation hit the wrong state",
+        unit=MULT,
+        min=1.0,
+        max=10.0,
     )
     hotline_deescalation: float = opt(
-        0.7, "share of escalations a hotline or mediation stops", min=0.0, max=1.0
+        0.7, "share of escalations a hotline or mediation stops", unit=SHARE, min=0.0, max=1.0
+    )
+    mediator_calm: float = opt(
+        0.5,
+        "calming effect of a think-tank mediator relative to a hotline",
+        unit=SHARE,
+        min=0.0,
+        max=1.0,
+    )
+    escalation_decay: float = opt(
+        0.8,
+        "escalation chance multiplier per earlier step of the chain",
+        unit=MULT,
+        min=0.0,
+        max=1.0,
+    )
+    max_escalation_depth: int = opt(
+        6, "longest chain of retaliations", unit="retaliations", min=0, max=50
+    )
+    retaliation_severity_min: int = opt(
+        2, "lowest severity of a retaliation", unit="severity", source=DCID, min=1, max=10
+    )
+    retaliation_severity_max: int = opt(
+        5, "highest severity of a retaliation", unit="severity", source=DCID, min=1, max=10
     )
     sanction_cost: float = opt(
-        0.002, "share of GDP a sanction costs the sanctioned (per week)", min=0.0
+        0.002,
+        "share of GDP a sanction costs the sanctioned",
+        unit="GDP share per week",
+        min=0.0,
+        max=0.1,
     )
-    sanction_weeks: int = opt(26, "weeks a sanction lasts", min=1)
+    sanction_weeks: int = opt(26, "weeks a sanction lasts", unit="weeks", min=1, max=1040)
+    reputation_loss: float = opt(
+        0.01,
+        "reputation the accused loses per severity point of a public attribution",
+        unit="reputation per severity",
+        min=0.0,
+        max=1.0,
+    )
 
 
 @dataclass
 class Companies:
     """[companies]: vendors, security firms and operators."""
 
-    count: int = opt(6, "number of companies", min=0, max=500)
+    count: int = opt(6, "number of companies", unit="companies", min=0, max=500)
     engagement: float = opt(
-        0.5, "private-sector engagement: sharing intelligence, reports", min=0.0, max=1.0
+        0.5, "private-sector engagement: sharing intelligence, reports", unit=IDX, min=0.0, max=1.0
     )
     reach: float = opt(
-        0.35, "mean share of a foreign state's systems a company sees", min=0.0, max=1.0
+        0.35,
+        "mean share of a foreign state's systems a company sees",
+        unit=SHARE,
+        min=0.0,
+        max=1.0,
     )
-    telemetry_skill: float = opt(0.6, "mean threat-intelligence skill", min=0.0, max=1.0)
-    patch_speed: float = opt(0.3, "mean patch speed (cuts exploit persistence)", min=0.0, max=1.0)
-    accord_share: float = opt(0.3, "share of companies in a tech accord", min=0.0, max=1.0)
-    lobbying: float = opt(0.02, "weekly pull of accord members on home positions", min=0.0)
+    reach_spread: float = opt(
+        0.5,
+        "a company's reach in a state is drawn uniformly within +/- this share of the mean",
+        unit=SHARE,
+        min=0.0,
+        max=1.0,
+    )
+    home_reach: float = opt(
+        0.9, "share of its home state's systems a company sees", unit=SHARE, min=0.0, max=1.0
+    )
+    rival_reach: float = opt(
+        0.3, "reach multiplier in states of blocs rival to its home", unit=MULT, min=0.0, max=1.0
+    )
+    telemetry_skill: float = opt(0.6, "mean threat-intelligence skill", unit=IDX, min=0.0, max=1.0)
+    patch_speed: float = opt(
+        0.3, "mean patch speed (cuts exploit persistence)", unit=IDX, min=0.0, max=1.0
+    )
+    spread: float = opt(
+        0.1, "sd of companies' skill and patch speed around the means", unit=IDX, min=0.0, max=0.5
+    )
+    foreign_sharing: float = opt(
+        0.25,
+        "share of its engagement a non-accord company shows governments of other blocs",
+        unit=SHARE,
+        min=0.0,
+        max=1.0,
+    )
+    accord_share: float = opt(
+        0.3, "share of companies in a tech accord at the start", unit=SHARE, min=0.0, max=1.0
+    )
+    lobbying: float = opt(
+        0.02,
+        "weekly pull of an accord member on its home state's positions",
+        unit=PER_WEEK,
+        min=0.0,
+        max=1.0,
+    )
+    accord_ambition: float = opt(
+        0.3,
+        "how far the accord's position exceeds each norm's security value",
+        unit="commitment",
+        min=0.0,
+        max=1.0,
+    )
     accord_join_rate: float = opt(
         0.0,
-        "weekly chance a company outside the accord joins, times (0.2 + share already in it)",
+        "weekly chance a company outside the accord joins, times (base + share already in it)",
+        unit=P,
+        source="Cybersecurity Tech Accord membership 2018-2022",
+        min=0.0,
+        max=1.0,
+    )
+    accord_join_base: float = opt(
+        0.2,
+        "pull of the accord when none of a company's peers are in it",
+        unit=SHARE,
         min=0.0,
         max=1.0,
     )
@@ -250,10 +733,22 @@ class Companies:
 class ThinkTanks:
     """[think_tanks]: research institutes, Track-2 and mediation."""
 
-    count: int = opt(4, "number of think tanks", min=0, max=500)
-    capacity: float = opt(0.5, "mean research capacity", min=0.0, max=1.0)
-    network_size: int = opt(4, "states each think tank advises", min=1)
-    track2_rate: float = opt(0.08, "chance per week of a Track-2 dialogue", min=0.0, max=1.0)
+    count: int = opt(4, "number of think tanks", unit="think tanks", min=0, max=500)
+    capacity: float = opt(0.5, "mean research capacity", unit=IDX, min=0.0, max=1.0)
+    spread: float = opt(
+        0.1, "sd of think tanks' capacity around the mean", unit=IDX, min=0.0, max=0.5
+    )
+    network_size: int = opt(4, "states each think tank advises", unit="states", min=1, max=2000)
+    training_rate: float = opt(
+        0.004,
+        "weekly share of the expertise gap closed at capacity 1",
+        unit=PER_WEEK,
+        min=0.0,
+        max=1.0,
+    )
+    track2_rate: float = opt(
+        0.08, "chance per week of a Track-2 dialogue", unit=P, min=0.0, max=1.0
+    )
     mediation: bool = opt(True, "think tanks may draft compromise texts as mediators")
 
 
@@ -261,9 +756,18 @@ class ThinkTanks:
 class Missions:
     """[missions]: embassies carrying bilateral consultations."""
 
-    per_state: int = opt(20, "missions each state keeps abroad (0 removes all)", min=0)
-    channel_quality: float = opt(0.6, "mean channel quality", min=0.0, max=1.0)
-    trust_rate: float = opt(0.001, "weekly trust gain at full channel quality", min=0.0)
+    per_state: int = opt(
+        20, "missions each state keeps abroad (0 removes all)", unit="missions", min=0, max=2000
+    )
+    channel_quality: float = opt(0.6, "mean channel quality", unit=IDX, min=0.0, max=1.0)
+    spread: float = opt(0.1, "sd of channel quality around the mean", unit=IDX, min=0.0, max=0.5)
+    trust_rate: float = opt(
+        0.001,
+        "weekly trust gain at full channel quality",
+        unit="trust per week",
+        min=0.0,
+        max=0.1,
+    )
 
 
 @dataclass
@@ -276,9 +780,13 @@ class BodySpec:
     decision_rule: str = opt(
         "", "'' uses organizations.decision_rule", choices=("",) + DECISION_RULES
     )
-    cadence: int = opt(0, "weeks between sessions (0 uses organizations.cadence)", min=0)
-    rounds: int = opt(0, "rounds per session (0 uses organizations.rounds)", min=0)
-    first_session: int = opt(8, "week of the first session", min=1)
+    cadence: int = opt(
+        0, "weeks between sessions (0 uses organizations.cadence)", unit="weeks", min=0, max=5200
+    )
+    rounds: int = opt(
+        0, "rounds per session (0 uses organizations.rounds)", unit="rounds", min=0, max=1000
+    )
+    first_session: int = opt(8, "week of the first session", unit="week", min=1, max=100_000)
     cbm: bool = opt(False, "runs confidence-building measures (contact points, hotline)")
     agenda: list[str] = opt([], "norm ids on the agenda (empty: the whole catalogue)")
 
@@ -288,10 +796,19 @@ class Organizations:
     """[organizations]: international bodies, their rules and CBM programmes."""
 
     decision_rule: str = opt("consensus", "default decision rule", choices=DECISION_RULES)
-    qualified_majority: float = opt(0.67, "share needed under qualified_majority", min=0.5, max=1.0)
-    cadence: int = opt(26, "default weeks between sessions", min=1)
-    rounds: int = opt(6, "default rounds per session", min=1)
-    cbm_evidence: float = opt(0.05, "weekly attribution evidence from CBM channels", min=0.0)
+    qualified_majority: float = opt(
+        0.67, "share needed under qualified_majority", unit=SHARE, min=0.5, max=1.0
+    )
+    cadence: int = opt(26, "default weeks between sessions", unit="weeks", min=1, max=5200)
+    rounds: int = opt(6, "default rounds per session", unit="rounds", min=1, max=1000)
+    cbm_evidence: float = opt(
+        0.05,
+        "weekly attribution evidence from CBM channels",
+        unit="evidence per week",
+        source="OSCE PC Decisions 1106 (2013), 1202 (2016)",
+        min=0.0,
+        max=5.0,
+    )
     bodies: list[BodySpec] = opt([BodySpec()], "the organisations (empty list: none)")
 
 
@@ -299,61 +816,195 @@ class Organizations:
 class ThreatActors:
     """[threat_actors]: criminal groups and state proxies."""
 
-    count: int = opt(6, "number of threat actors", min=0, max=1000)
+    count: int = opt(6, "number of threat actors", unit="groups", min=0, max=1000)
     criminal_share: float = opt(
-        0.6, "share that are criminal groups (rest: proxies)", min=0.0, max=1.0
+        0.6, "share that are criminal groups (rest: proxies)", unit=SHARE, min=0.0, max=1.0
     )
     crime_rate: float = opt(
-        0.05, "weekly crime incidents per criminal group at capability 1", min=0.0
+        0.05,
+        "weekly crime incidents per criminal group at capability 1",
+        unit="incidents per week",
+        min=0.0,
+        max=10.0,
     )
-    capability: float = opt(0.5, "mean capability", min=0.0, max=1.0)
+    capability: float = opt(0.5, "mean capability", unit=IDX, min=0.0, max=1.0)
+    spread: float = opt(0.15, "sd of capability around the mean", unit=IDX, min=0.0, max=0.5)
+    haven_governance: float = opt(
+        0.2,
+        "a haven is chosen with weight (governance + this) x (haven_exposure - resilience)",
+        unit=IDX,
+        min=0.0,
+        max=5.0,
+    )
+    haven_exposure: float = opt(
+        1.2,
+        "see haven_governance: havens with resilience above this are never chosen",
+        unit=IDX,
+        min=1.0,
+        max=5.0,
+    )
+    resilience_enforcement: float = opt(
+        0.3,
+        "weight of a haven's resilience in its enforcement against crime",
+        unit="weight",
+        min=0.0,
+        max=1.0,
+    )
+    commitment_enforcement: float = opt(
+        0.7,
+        "weight of a haven's commitment to the anti-crime norms in its enforcement",
+        unit="weight",
+        min=0.0,
+        max=1.0,
+    )
+    enforcement_effect: float = opt(
+        0.5, "share of crime full enforcement stops", unit=SHARE, min=0.0, max=1.0
+    )
+    severity_base: float = opt(
+        0.25,
+        "binomial chance per severity point above the lowest, at capability 0",
+        unit=P,
+        min=0.0,
+        max=1.0,
+    )
+    severity_capability: float = opt(
+        0.3, "added binomial chance per severity point at capability 1", unit=P, min=0.0, max=1.0
+    )
 
 
 @dataclass
 class Norms:
-    """[norms]: the catalogue, what is adopted already, and enforcement."""
+    """[norms]: the catalogue, what is adopted already, and enforcement in the world."""
 
     catalogue: str = opt("gge2015", "built-in catalogue name or path to a TOML catalogue")
-    adopted: dict[str, float] = opt({}, "norms adopted by all states at start: id = commitment")
+    adopted: dict[str, float] = opt(
+        {},
+        "norms adopted by all states at start: id = commitment",
+        unit="commitment",
+        min=0.0,
+        max=1.0,
+    )
     metanorms: bool = opt(False, "also punish those seen not punishing (Axelrod 1986)")
     visibility: float = opt(
-        0.6, "chance a publicly attributed violation is seen by a state", min=0.0, max=1.0
+        0.6,
+        "chance a publicly attributed violation is seen by a state",
+        unit=P,
+        source=AXELROD86,
+        min=0.0,
+        max=1.0,
     )
-    generation: int = opt(52, "weeks per generation of boldness/vengefulness evolution", min=1)
+    company_visibility: float = opt(
+        0.5,
+        "extra visibility of violations at full company engagement",
+        unit=SHARE,
+        min=0.0,
+        max=5.0,
+    )
+    generation: int = opt(
+        52,
+        "weeks per generation of boldness/vengefulness evolution",
+        unit="weeks",
+        min=1,
+        max=5200,
+    )
     mutation_rate: float = opt(
-        0.01, "chance per state per generation of a random B or V", min=0.0, max=1.0
+        0.01,
+        "chance per state per generation of a random B or V",
+        unit=P,
+        source=AXELROD86,
+        min=0.0,
+        max=1.0,
     )
-    imitation: float = opt(0.5, "strength of payoff-biased imitation", min=0.0)
-    punishment_cost: float = opt(0.001, "GDP share a punishment costs the violator", min=0.0)
-    enforcement_cost: float = opt(0.0002, "GDP share punishing costs the punisher", min=0.0)
+    imitation: float = opt(
+        0.5, "strength of payoff-biased imitation", unit="per payoff sd", min=0.0, max=100.0
+    )
+    violator_gdp_loss: float = opt(
+        0.001, "GDP share one punishment costs the violator", unit="GDP share", min=0.0, max=0.1
+    )
+    punisher_gdp_loss: float = opt(
+        0.0002, "GDP share punishing costs the punisher", unit="GDP share", min=0.0, max=0.1
+    )
+    meta_loss_share: float = opt(
+        0.5,
+        "a metanorm punishment's cost relative to a punishment's",
+        unit=SHARE,
+        min=0.0,
+        max=1.0,
+    )
 
 
 @dataclass
 class Negotiation:
     """[negotiation]: how members value texts and concede (Faratin et al. 1998)."""
 
-    security_weight: float = opt(0.7, "weight of expected security gain", min=0.0)
-    sovereignty_weight: float = opt(2.0, "weight of the sovereignty cost of bindingness", min=0.0)
-    caution: float = opt(
-        0.9, "how much low expertise makes a delegation hold back", min=0.0, max=1.0
+    security_weight: float = opt(
+        0.7, "weight of expected security gain", unit="utility per commitment", min=0.0, max=10.0
     )
-    reservation: float = opt(0.01, "utility below which a member rejects a text")
-    pre_negotiation: float = opt(0.02, "weekly pull of positions through missions", min=0.0)
+    sovereignty_weight: float = opt(
+        2.0,
+        "weight of the sovereignty cost of bindingness",
+        unit="utility per commitment^2",
+        min=0.0,
+        max=20.0,
+    )
+    caution: float = opt(
+        0.9, "how much low expertise makes a delegation hold back", unit=SHARE, min=0.0, max=1.0
+    )
+    reservation: float = opt(
+        0.01, "utility below which a member rejects a text", unit="utility", min=-1.0, max=1.0
+    )
+    pre_negotiation: float = opt(
+        0.02, "weekly pull of positions through missions", unit=PER_WEEK, min=0.0, max=1.0
+    )
+    consultation_weeks: int = opt(
+        4, "weeks between rounds of bilateral pre-negotiation", unit="weeks", min=1, max=520
+    )
+    national_anchor: float = opt(
+        0.02,
+        "weekly pull of a state's positions back to its initial interests",
+        unit=PER_WEEK,
+        min=0.0,
+        max=1.0,
+    )
+    exposure_learning: float = opt(
+        0.05,
+        "security value a victim adds to each norm an incident breached",
+        unit="utility",
+        min=0.0,
+        max=1.0,
+    )
     mediation_weight: float = opt(
-        0.5, "how far a mediator's draft moves to the median", min=0.0, max=1.0
+        0.5, "how far a mediator's draft moves to the median", unit=SHARE, min=0.0, max=1.0
     )
     initial_concession: float = opt(
-        0.0, "Faratin's kappa: share conceded before round 1", min=0.0, max=1.0
+        0.0,
+        "Faratin's kappa: share conceded before round 1",
+        unit=SHARE,
+        source=FARATIN,
+        min=0.0,
+        max=1.0,
     )
     silence_bar: float = opt(
         0.5,
         "under silence, share of its aspiration below which a member "
         "breaks silence (1: as demanding as consensus)",
+        unit=SHARE,
         min=0.0,
         max=1.0,
     )
     misjudgement: float = opt(
-        0.05, "sd of the error a delegation with no expertise makes judging a text", min=0.0
+        0.05,
+        "sd of the error a delegation with no expertise makes judging a text",
+        unit="utility",
+        min=0.0,
+        max=1.0,
+    )
+    reputation_floor: float = opt(
+        0.1,
+        "least weight a state's reputation leaves it in the chair's draft",
+        unit=MULT,
+        min=0.0,
+        max=1.0,
     )
 
 
@@ -361,29 +1012,87 @@ class Negotiation:
 class Trust:
     """[trust]: the state-to-state trust matrix."""
 
-    within_bloc: float = opt(0.7, "initial trust inside a bloc", min=0.0, max=1.0)
-    between_blocs: float = opt(0.45, "initial trust across blocs", min=0.0, max=1.0)
-    rivals: float = opt(0.2, "initial trust between rivals", min=0.0, max=1.0)
+    within_bloc: float = opt(0.7, "initial trust inside a bloc", unit=TRUST, min=0.0, max=1.0)
+    between_blocs: float = opt(0.45, "initial trust across blocs", unit=TRUST, min=0.0, max=1.0)
+    rivals: float = opt(0.2, "initial trust between rivals", unit=TRUST, min=0.0, max=1.0)
     incident_loss: float = opt(
-        0.06, "trust lost per publicly attributed severity-5 incident", min=0.0
+        0.06,
+        "trust lost per publicly attributed incident of the reference severity",
+        unit=TRUST,
+        min=0.0,
+        max=1.0,
     )
-    retaliation_loss: float = opt(0.08, "trust lost by a retaliation", min=0.0)
-    agreement_gain: float = opt(0.03, "trust gained between co-signatories", min=0.0)
-    track2_gain: float = opt(0.03, "trust gained by a Track-2 dialogue", min=0.0)
-    cbm_gain: float = opt(0.0005, "weekly trust gain between members of a CBM body", min=0.0)
-    reversion: float = opt(0.002, "weekly pull back to the initial level", min=0.0, max=1.0)
+    demarche_share: float = opt(
+        0.3,
+        "a demarche's trust loss relative to a public attribution's",
+        unit=SHARE,
+        min=0.0,
+        max=1.0,
+    )
+    joint_share: float = opt(
+        0.5,
+        "trust each ally in a joint attribution loses, relative to the victim's",
+        unit=SHARE,
+        min=0.0,
+        max=1.0,
+    )
+    punishment_share: float = opt(
+        0.2, "trust a punishment costs, relative to incident_loss", unit=SHARE, min=0.0, max=1.0
+    )
+    reveal_regain: float = opt(
+        0.5,
+        "trust regained with a wrongly accused state, relative to incident_loss",
+        unit=SHARE,
+        min=0.0,
+        max=1.0,
+    )
+    retaliation_loss: float = opt(0.08, "trust lost by a retaliation", unit=TRUST, min=0.0, max=1.0)
+    sanction_share: float = opt(
+        0.5, "trust a sanction costs, relative to retaliation_loss", unit=SHARE, min=0.0, max=1.0
+    )
+    agreement_gain: float = opt(
+        0.03, "share of the trust gap closed between co-signatories", unit=SHARE, min=0.0, max=1.0
+    )
+    track2_gain: float = opt(
+        0.03, "trust gained by a Track-2 dialogue at capacity 1", unit=TRUST, min=0.0, max=1.0
+    )
+    cbm_gain: float = opt(
+        0.0005,
+        "weekly trust gain between members of a CBM body",
+        unit="trust per week",
+        min=0.0,
+        max=0.1,
+    )
+    reversion: float = opt(
+        0.002, "weekly pull back to the initial level", unit=PER_WEEK, min=0.0, max=1.0
+    )
 
 
 @dataclass
 class Economy:
     """[economy]: GDP growth, the digital dividend and damage."""
 
-    growth: float = opt(0.02, "annual base growth", min=-0.5, max=0.5)
+    growth: float = opt(0.02, "annual base growth", unit="per year", min=-0.5, max=0.5)
     digital_growth: float = opt(
-        0.08, "annual growth of the digital share at full security/trust", min=0.0, max=1.0
+        0.08,
+        "annual growth of the digital share at full security/trust",
+        unit="per year",
+        min=0.0,
+        max=1.0,
     )
     damage_scale: float = opt(
-        0.0004, "share of digital GDP lost per severity point", min=0.0, max=1.0
+        0.0004,
+        "share of digital GDP lost per severity point squared",
+        unit="GDP share",
+        min=0.0,
+        max=1.0,
+    )
+    exposure_offset: float = opt(
+        1.2,
+        "damage scales with (this - resilience): fully resilient states keep some",
+        unit=IDX,
+        min=1.0,
+        max=5.0,
     )
 
 
@@ -391,38 +1100,109 @@ class Economy:
 class NormsGame:
     """[norms_game]: Axelrod's (1986) norms and metanorms game, every number a parameter."""
 
-    population: int = opt(20, "players", min=2)
-    opportunities: int = opt(4, "defection opportunities per player per generation", min=1)
-    temptation: float = opt(3.0, "T: payoff to a defector")
-    hurt: float = opt(-1.0, "H: payoff to each other player when one defects")
-    punishment: float = opt(-9.0, "P: payoff to a punished defector")
-    enforcement_cost: float = opt(-2.0, "E: payoff to a punisher")
-    meta_punishment: float = opt(-9.0, "M'': payoff to one meta-punished for not punishing")
-    meta_enforcement_cost: float = opt(-2.0, "M': payoff to a meta-punisher")
-    mutation_rate: float = opt(0.01, "chance of flipping each gene bit", min=0.0, max=1.0)
-    generations: int = opt(100, "generations per run", min=1)
+    population: int = opt(20, "players", unit="players", source=AXELROD86, min=2, max=100_000)
+    opportunities: int = opt(
+        4,
+        "defection opportunities per player per generation",
+        unit="opportunities",
+        source=AXELROD86,
+        min=1,
+        max=1000,
+    )
+    temptation: float = opt(
+        3.0, "T: payoff to a defector", unit="payoff", source=AXELROD86, min=-100.0, max=100.0
+    )
+    hurt: float = opt(
+        -1.0,
+        "H: payoff to each other player when one defects",
+        unit="payoff",
+        source=AXELROD86,
+        min=-100.0,
+        max=100.0,
+    )
+    punishment: float = opt(
+        -9.0,
+        "P: payoff to a punished defector",
+        unit="payoff",
+        source=AXELROD86,
+        min=-100.0,
+        max=100.0,
+    )
+    enforcement_cost: float = opt(
+        -2.0, "E: payoff to a punisher", unit="payoff", source=AXELROD86, min=-100.0, max=100.0
+    )
+    meta_punishment: float = opt(
+        -9.0,
+        "M'': payoff to one meta-punished for not punishing",
+        unit="payoff",
+        source=AXELROD86,
+        min=-100.0,
+        max=100.0,
+    )
+    meta_enforcement_cost: float = opt(
+        -2.0,
+        "M': payoff to a meta-punisher",
+        unit="payoff",
+        source=AXELROD86,
+        min=-100.0,
+        max=100.0,
+    )
+    mutation_rate: float = opt(
+        0.01, "chance of flipping each gene bit", unit=P, source=AXELROD86, min=0.0, max=1.0
+    )
+    generations: int = opt(
+        100, "generations per run", unit="generations", source=AXELROD86, min=1, max=10_000_000
+    )
     metanorms: bool = opt(False, "play the metanorms game")
-    bits: int = opt(3, "bits per gene (levels 0/7..7/7 with 3)", min=1, max=16)
+    bits: int = opt(
+        3, "bits per gene (levels 0/7..7/7 with 3)", unit="bits", source=AXELROD86, min=1, max=16
+    )
+    established_boldness: float = opt(
+        2 / 7,
+        "a norm is established when mean boldness is at most this",
+        unit=P,
+        source=GALAN,
+        min=0.0,
+        max=1.0,
+    )
+    established_vengefulness: float = opt(
+        5 / 7, "... and mean vengefulness at least this", unit=P, source=GALAN, min=0.0, max=1.0
+    )
+    collapsed_boldness: float = opt(
+        6 / 7,
+        "a norm has collapsed when mean boldness is at least this",
+        unit=P,
+        source=GALAN,
+        min=0.0,
+        max=1.0,
+    )
+    collapsed_vengefulness: float = opt(
+        1 / 7, "... and mean vengefulness at most this", unit=P, source=GALAN, min=0.0, max=1.0
+    )
 
 
 @dataclass
 class ScriptedEvent:
-    """One scripted event in [[events]]: what an instructor could do, at a given week."""
+    """One scripted event in [[events]]: an intervention (see sim.interventions) at a week."""
 
-    week: int = opt(1, "the week it happens", min=1)
-    kind: str = opt(
-        "attack", "what happens", choices=("attack", "hotline", "convene", "share_intelligence")
-    )
+    week: int = opt(1, "the week it happens", unit="week", min=1, max=100_000)
+    intervention: str = opt("attack", "what happens", choices=INTERVENTIONS)
     attacker: str = opt("", "attack: the state that operates")
     target: str = opt("", "attack: the victim")
     type: str = opt("disruption", "attack: operation type", choices=INCIDENT_TYPES[:-1])
-    severity: int = opt(4, "attack: DCID severity", min=1, max=10)
+    severity: int = opt(4, "attack: DCID severity", unit="severity", source=DCID, min=1, max=10)
     framed: str = opt("", "attack: a state the planted evidence points at (false flag)")
     a: str = opt("", "hotline: one state")
     b: str = opt("", "hotline: the other state")
     organization: str = opt("", "convene: the organisation ('' = the first)")
     state: str = opt("", "share_intelligence: the state that receives it")
-    amount: float = opt(0.3, "share_intelligence: extra evidence per week", min=0.0)
+    amount: float = opt(
+        0.3,
+        "share_intelligence: extra evidence per week",
+        unit="evidence per week",
+        min=0.0,
+        max=5.0,
+    )
 
 
 @dataclass
@@ -433,6 +1213,7 @@ class Scenario:
     states: States = sub(States)
     attribution: Attribution = sub(Attribution)
     operations: Operations = sub(Operations)
+    incidents: Incidents = sub(Incidents)
     response: Response = sub(Response)
     companies: Companies = sub(Companies)
     think_tanks: ThinkTanks = sub(ThinkTanks)
@@ -495,9 +1276,10 @@ def _check_leaf(value: Any, tp: Any, meta: Mapping[str, Any], src: str, key: str
     if origin is dict:
         if not isinstance(value, Mapping):
             raise UserError(src, key, f"expected a table of numbers, got {value!r}")
+        leaf = typing.get_args(tp)[1]
         out = {}
         for k, v in value.items():
-            out[str(k)] = _check_leaf(v, float, meta, src, f"{key}.{k}")
+            out[str(k)] = _check_leaf(v, leaf, meta, src, f"{key}.{k}")
         return out
     if tp is bool:
         if not isinstance(value, bool):
@@ -530,6 +1312,9 @@ def _build(cls: type, data: Mapping[str, Any], src: str, prefix: str = "") -> An
     for key, value in data.items():
         dotted = f"{prefix}.{key}" if prefix else key
         if key not in fields:
+            renamed = RENAMED.get(re.sub(r"\.\d+(?=\.|$)", "", dotted))
+            if renamed:
+                raise UserError(src, dotted, f"renamed: use {renamed}")
             raise UserError(src, dotted, f"unknown key (expected one of: {', '.join(fields)})")
         kwargs[key] = _check_leaf(value, hints[key], fields[key].metadata, src, dotted)
     obj = cls(**kwargs)
@@ -585,7 +1370,7 @@ def parse_assignments(items: list[str] | None, src: str = "--set") -> dict[str, 
     for item in items or []:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise UserError(src, item, "expected KEY=VALUE, e.g. attribution.skill=0.8")
+            raise UserError(src, item, "expected KEY=VALUE, e.g. states.attribution_skill=0.8")
         out[key.strip()] = parse_value(value.strip())
     return out
 
@@ -621,6 +1406,8 @@ def check_key(key: str, src: str = "--set") -> tuple[Any, Any]:
     known = {k: (tp, f) for k, tp, f in all_keys()}
     if key in known:
         return known[key]
+    if key in RENAMED:
+        raise UserError(src, key, f"renamed: use {RENAMED[key]}")
     parent = key.rpartition(".")[0]
     if parent in known and typing.get_origin(known[parent][0]) is dict:
         return float, known[parent][1]  # one entry of a table, e.g. norms.adopted.f
@@ -707,6 +1494,39 @@ def _cross_check(s: Scenario) -> None:
             )
     if sum(s.operations.type_mix.values()) <= 0:
         raise UserError(src, "operations.type_mix", "expected a positive total weight")
+    for b in st.nonaligned:
+        if b not in st.blocs:
+            raise UserError(
+                src,
+                "states.nonaligned",
+                f"expected blocs from {st.blocs} ([] if none is non-aligned), got {b!r}",
+            )
+    # the incident tables: an entry a file leaves out keeps its default
+    inc, defaults = s.incidents, Incidents()
+    for name in ("severity_low", "severity_high", "damage_weight"):
+        table = getattr(inc, name)
+        for t in table:
+            if t not in INCIDENT_TYPES:
+                raise UserError(
+                    src, f"incidents.{name}.{t}", f"expected an incident type from {INCIDENT_TYPES}"
+                )
+        setattr(inc, name, {**getattr(defaults, name), **table})
+    for t in INCIDENT_TYPES:
+        if inc.severity_low[t] > inc.severity_high[t]:
+            raise UserError(
+                src,
+                f"incidents.severity_low.{t}",
+                "expected <= incidents.severity_high of the type",
+            )
+    r = s.response
+    if r.retaliation_severity_min > r.retaliation_severity_max:
+        raise UserError(
+            src,
+            "response.retaliation_severity_min",
+            "expected <= response.retaliation_severity_max",
+        )
+    if r.ratio_min > r.ratio_max:
+        raise UserError(src, "response.ratio_min", "expected <= response.ratio_max")
     valid_members = {"all", *st.blocs, *names}
     for i, body in enumerate(s.organizations.bodies):
         for m in body.members:
@@ -718,8 +1538,31 @@ def _cross_check(s: Scenario) -> None:
                 )
 
 
-def describe_keys() -> list[tuple[str, str, str, str]]:
-    """(key, type, default, help) for every key, for `run.py scenarios --keys` and docs."""
+@dataclass
+class KeyInfo:
+    """What `run.py scenarios --keys` and the docs say of one key."""
+
+    key: str
+    type: str
+    default: Any
+    unit: str
+    min: float | None
+    max: float | None
+    source: str
+    help: str
+
+    @property
+    def bounds(self) -> str:
+        """``[min, max]`` as text ('' when the key is not a number)."""
+        if self.min is None and self.max is None:
+            return ""
+        lo = "" if self.min is None else f"{self.min:g}"
+        hi = "" if self.max is None else f"{self.max:g}"
+        return f"[{lo}, {hi}]"
+
+
+def describe_keys() -> list[KeyInfo]:
+    """Every key with its type, default, unit, bounds, source and meaning."""
     rows = []
     defaults = Scenario()
     for key, tp, f in all_keys():
@@ -728,5 +1571,29 @@ def describe_keys() -> list[tuple[str, str, str, str]]:
             value = getattr(value, part)
         if isinstance(value, list) and value and dataclasses.is_dataclass(value[0]):
             value = "[...]"
-        rows.append((key, _type_name(tp), repr(value), f.metadata.get("help", "")))
+        meta = f.metadata
+        rows.append(
+            KeyInfo(
+                key,
+                _type_name(tp),
+                value,
+                meta.get("unit", ""),
+                meta.get("min"),
+                meta.get("max"),
+                meta.get("source", ""),
+                meta.get("help", ""),
+            )
+        )
     return rows
+
+
+def numeric_keys() -> list[KeyInfo]:
+    """The behavioural numbers a sweep or calibration can move: int and float keys of the
+    world model's sections (not list entries, nor the classic game, nor scripted events).
+    """
+    skip = ("scenario.", "norms_game.", "events.", "states.list.", "organizations.bodies.")
+    return [
+        k
+        for k in describe_keys()
+        if k.type in ("a number", "an integer") and not k.key.startswith(skip)
+    ]

@@ -19,6 +19,10 @@ from sim.scenario import Scenario, States
 
 CATALOGUE_DIR = Path(__file__).resolve().parent / "catalogues"
 ADOPTION_LEVEL = 0.5  # a (state, norm) pair counts as adopted at this commitment or above
+# roles a norm can play in the mechanics, declared per norm in its catalogue (`roles`)
+NORM_ROLES = {
+    "haven_enforcement": "a haven committed to it prosecutes the criminal groups it hosts",
+}
 
 
 @dataclass
@@ -29,8 +33,9 @@ class Catalogue:
     ids: list[str]
     titles: list[str]
     security: np.ndarray  # (K,) security value of each norm when others are bound
-    sovereignty: np.ndarray  # (K,) how much each norm constrains sovereign control
+    constraint: np.ndarray  # (K,) how much each norm constrains sovereign control
     violated_by: dict[str, list[int]]  # operation type -> indices of norms it breaches
+    roles: dict[str, list[int]]  # role (see NORM_ROLES) -> indices of norms that play it
 
     @property
     def size(self) -> int:
@@ -59,19 +64,29 @@ def load_catalogue(name_or_path: str, source: str = "norms.catalogue") -> Catalo
     if not norms:
         raise UserError(str(path), "norm", "expected at least one [[norm]] table")
     violated: dict[str, list[int]] = {}
+    roles: dict[str, list[int]] = {}
     for k, norm in enumerate(norms):
         for key in ("id", "title"):
             if key not in norm:
                 raise UserError(str(path), f"norm.{k}.{key}", "expected a string")
+        if "sovereignty" in norm:
+            raise UserError(str(path), f"norm.{k}.sovereignty", "renamed: use constraint")
         for t in norm.get("violated_by", []):
             violated.setdefault(t, []).append(k)
+        for role in norm.get("roles", []):
+            if role not in NORM_ROLES:
+                raise UserError(
+                    str(path), f"norm.{k}.roles", f"expected roles from {sorted(NORM_ROLES)}"
+                )
+            roles.setdefault(role, []).append(k)
     return Catalogue(
         name=data.get("name", path.stem),
         ids=[n["id"] for n in norms],
         titles=[n["title"] for n in norms],
         security=np.array([float(n.get("security", 0.5)) for n in norms]),
-        sovereignty=np.array([float(n.get("sovereignty", 0.5)) for n in norms]),
+        constraint=np.array([float(n.get("constraint", 0.5)) for n in norms]),
         violated_by=violated,
+        roles=roles,
     )
 
 
@@ -83,10 +98,10 @@ class World:
     bloc: np.ndarray
     bloc_names: list[str]
     governance: np.ndarray
-    sovereignty: np.ndarray
+    sovereignty_concern: np.ndarray
     gdp: np.ndarray  # trillions of USD
     digital_share: np.ndarray
-    offense: np.ndarray
+    offensive_capability: np.ndarray
     resilience: np.ndarray
     attribution_skill: np.ndarray
     expertise: np.ndarray
@@ -108,15 +123,32 @@ class World:
     hotline: np.ndarray  # (n, n) bool, symmetric
     sanction_until: np.ndarray  # (n, n) int: i sanctions j until this step
     payoff: np.ndarray  # Axelrod payoff accumulated over the current generation
-    gdp0: np.ndarray = field(init=False)
+    nonaligned: list[str] = field(default_factory=list)  # blocs whose members have no allies
+    ideal0: np.ndarray = field(init=False)  # (n, K) initial ideals: national interest
+    reputation: np.ndarray = field(init=False)  # falls when publicly named; weighs in drafts
+    penalties: np.ndarray = field(init=False)  # GDP lost to punishments this week
+    shared_intel: np.ndarray = field(init=False)  # extra evidence per week (interventions)
+    has_proxy: np.ndarray = field(init=False)  # 1 where the state sponsors a proxy group
+    proxies: dict[int, list[tuple[int, int]]] = field(init=False)  # sponsor -> (actor id, haven)
 
     def __post_init__(self) -> None:
-        self.gdp0 = self.gdp.copy()
+        n = self.n
+        self.ideal0 = self.ideal.copy()
+        self.reputation = np.zeros(n)
+        self.penalties = np.zeros(n)
+        self.shared_intel = np.zeros(n)
+        self.has_proxy = np.zeros(n)
+        self.proxies = {}
         # blocs never change, so alliances are derived once
         same = self.bloc[:, None] == self.bloc[None, :]
-        aligned = np.array([b != "NonAligned" for b in self.bloc_names])[self.bloc]
+        aligned = np.array([b not in self.nonaligned for b in self.bloc_names])[self.bloc]
         self._ally = same & aligned[:, None]
         np.fill_diagonal(self._ally, False)
+
+    def add_proxy(self, sponsor: int, actor: int, haven: int) -> None:
+        """Record that `sponsor` runs operations through threat actor `actor` in `haven`."""
+        self.has_proxy[sponsor] = 1.0
+        self.proxies.setdefault(sponsor, []).append((actor, haven))
 
     @property
     def n(self) -> int:
@@ -125,7 +157,7 @@ class World:
 
     @property
     def ally(self) -> np.ndarray:
-        """(n, n) bool: same bloc, not self (non-aligned states are nobody's allies)."""
+        """(n, n) bool: same bloc, not self (members of `nonaligned` blocs have no allies)."""
         return self._ally
 
     def index(self, name: str) -> int:
@@ -176,17 +208,23 @@ def build_world(s: Scenario, catalogue: Catalogue, rng: np.random.Generator) -> 
     governance = attr("governance", np.clip(gov_mean + rng.normal(0, h / 2, n), 0, 1))
     sovereignty = attr(
         "sovereignty_concern",
-        np.clip(st.sovereignty_concern + 0.6 * (governance - 0.5) + rng.normal(0, h, n), 0, 1),
+        np.clip(
+            st.sovereignty_concern
+            + st.governance_sovereignty * (governance - 0.5)
+            + rng.normal(0, h, n),
+            0,
+            1,
+        ),
     )
     sigma = st.gdp_sigma
     gdp = attr("gdp", st.gdp_mean * np.exp(rng.normal(-(sigma**2) / 2, sigma, n)))
     digital = attr("digital_share", _draw(rng, st.digital_share, h / 2, n))
     offense = attr("offensive_capability", _draw(rng, st.offensive_capability, h, n))
     resilience = attr("resilience", _draw(rng, st.resilience, h, n))
-    skill = attr("attribution_skill", _draw(rng, s.attribution.skill, h, n))
+    skill = attr("attribution_skill", _draw(rng, st.attribution_skill, h, n))
     expertise = attr("expertise", _draw(rng, st.expertise, h, n))
-    boldness = attr("boldness", _draw(rng, st.boldness_mean, h, n))
-    vengefulness = attr("vengefulness", _draw(rng, st.vengefulness_mean, h, n))
+    boldness = attr("boldness", _draw(rng, st.boldness, h, n))
+    vengefulness = attr("vengefulness", _draw(rng, st.vengefulness, h, n))
     activity = np.array([x.activity for x in listed] + [1.0] * n_gen)
     lo, hi = np.log(st.concession_min), np.log(st.concession_max)
     concession = np.exp(rng.uniform(lo, hi, n))
@@ -196,9 +234,11 @@ def build_world(s: Scenario, catalogue: Catalogue, rng: np.random.Generator) -> 
     # constrains sovereign control and the state cares about sovereignty
     dig_rel = np.sqrt(digital / max(digital.mean(), 1e-9))
     ideal = np.clip(
-        0.25
-        + 0.5 * catalogue.security[None, :] * dig_rel[:, None]
-        - 0.8 * (sovereignty[:, None] - 0.4) * catalogue.sovereignty[None, :]
+        st.position_base
+        + st.position_security * catalogue.security[None, :] * dig_rel[:, None]
+        - st.position_sovereignty
+        * (sovereignty[:, None] - st.position_pivot)
+        * catalogue.constraint[None, :]
         + rng.normal(0, h, (n, K)),
         0.0,
         1.0,
@@ -231,10 +271,10 @@ def build_world(s: Scenario, catalogue: Catalogue, rng: np.random.Generator) -> 
         bloc=bloc,
         bloc_names=bloc_names,
         governance=governance,
-        sovereignty=sovereignty,
+        sovereignty_concern=sovereignty,
         gdp=gdp.astype(float),
         digital_share=digital,
-        offense=offense,
+        offensive_capability=offense,
         resilience=resilience,
         attribution_skill=skill,
         expertise=expertise,
@@ -245,7 +285,7 @@ def build_world(s: Scenario, catalogue: Catalogue, rng: np.random.Generator) -> 
         concession=concession,
         stealth=np.full(n, ops.stealth),
         persistence=np.full(n, ops.persistence),
-        stockpile=rng.integers(0, ops.max_stockpile + 1, n) * (offense > 0.05),
+        stockpile=rng.integers(0, ops.max_stockpile + 1, n) * (offense > ops.capability_floor),
         ideal=ideal,
         exposure=np.zeros((n, K)),
         adopted=np.zeros((n, K)),
@@ -256,4 +296,5 @@ def build_world(s: Scenario, catalogue: Catalogue, rng: np.random.Generator) -> 
         hotline=np.zeros((n, n), dtype=bool),
         sanction_until=np.zeros((n, n), dtype=int),
         payoff=np.zeros(n),
+        nonaligned=list(st.nonaligned),
     )

@@ -195,7 +195,7 @@ def test_attributions_are_arrows_dashed_once_revealed():
         initiator=np.array([0, 0]),
         target=np.array([1, 2]),
         apparent=np.array([0, 3]),
-        kind=np.array([0, 0]),
+        type=np.array([0, 0]),
         severity=np.array([2, 2]),
     )
     inc.attributed_step[rows] = m.steps
@@ -277,7 +277,7 @@ def test_mesa_reset_passes_scenario_and_dotted_keys():
     values = {
         "scenario": "baseline",
         "seed": "5",
-        "attribution.skill": 0.85,
+        "states.attribution_skill": 0.85,
         "states.count": 9,
         "norms.metanorms": True,
         "organizations.decision_rule": "silence",
@@ -287,7 +287,7 @@ def test_mesa_reset_passes_scenario_and_dotted_keys():
         m, values, add_scenario_when_empty=True, require_model_accepts_scenario=True
     )
     new = type(m)(**kwargs)
-    assert new.config.attribution.skill == 0.85
+    assert new.config.states.attribution_skill == 0.85
     assert new.world.n == 9
     assert new.config.norms.metanorms is True
     assert new.organizations[0].decision_rule == "silence"

@@ -126,7 +126,7 @@ def test_renders_offline_and_not_blank(session):
     assert page.locator(".js-plotly-plot").count() >= 4
     assert session.title("States, week") == "States, week 0"
     for label in (
-        "attribution.skill",
+        "states.attribution_skill",
         "states.sovereignty_concern",
         "companies.engagement",
         "states.count",

@@ -38,9 +38,9 @@ seed = 42
 [design]
 method = "grid"
 [parameters]
-"attribution.skill" = [0.2, 0.8]
+"states.attribution_skill" = [0.2, 0.8]
 "norms.metanorms" = [false, true]
-"states.count" = { low = 4, high = 6, steps = 2 }
+"states.count" = { low = 4, high = 6, points = 2 }
 [outcomes]
 incidents = "sum"
 mean_trust = "final"
@@ -53,9 +53,9 @@ worst_week = { metric = "damage", aggregate = "max" }
 
 BAD = {
     "unknown parameter path": ('"attribution.skil" = [0.1, 0.2]', "attribution.skil"),
-    "empty levels": ('"attribution.skill" = []', "empty"),
-    "low above high": ('"attribution.skill" = { low = 0.9, high = 0.1 }', "low <= high"),
-    "level out of range": ('"attribution.skill" = [0.5, 1.5]', "<= 1.0"),
+    "empty levels": ('"states.attribution_skill" = []', "empty"),
+    "low above high": ('"states.attribution_skill" = { low = 0.9, high = 0.1 }', "low <= high"),
+    "level out of range": ('"states.attribution_skill" = [0.5, 1.5]', "<= 1.0"),
     "bad categorical": ('"organizations.decision_rule" = ["consensus", "vote"]', "vote"),
 }
 
@@ -91,12 +91,12 @@ def test_bad_parameters_exit_2_with_one_line(tmp_path, capsys, case):
             "no such file",
         ),
         (
-            '[design]\nmethod = "sobol"\nsamples = 10\n[parameters]\n"attribution.skill" = '
+            '[design]\nmethod = "sobol"\nsamples = 10\n[parameters]\n"states.attribution_skill" = '
             '{ low = 0.1, high = 0.9 }\n[outcomes]\nincidents = "sum"\n',
             "power of 2",
         ),
         (
-            '[parameters]\n"attribution.skill" = { low = 0.1, high = 0.9 }\n[outcomes]\n'
+            '[parameters]\n"states.attribution_skill" = { low = 0.1, high = 0.9 }\n[outcomes]\n'
             'incidents = "sum"\n',
             "a grid needs levels",
         ),
@@ -144,7 +144,7 @@ def test_grid_is_full_factorial_with_rounded_integers(tmp_path):
 
 def _ranges(method: str, samples: int, extra: str = "") -> str:
     return f"""[experiment]\nsteps = 5\nseed = 3\n[design]\nmethod = "{method}"
-samples = {samples}\n{extra}[parameters]\n"attribution.skill" = {{ low = 0.2, high = 0.6 }}
+samples = {samples}\n{extra}[parameters]\n"states.attribution_skill" = {{ low = 0.2, high = 0.6 }}
 "states.count" = {{ low = 3, high = 9 }}
 "organizations.decision_rule" = ["consensus", "qualified_majority", "silence"]
 [outcomes]\nincidents = "sum"\n"""
@@ -154,7 +154,7 @@ def test_lhs_shape_bounds_and_strata(tmp_path):
     exp = load_experiment(write(tmp_path, _ranges("lhs", 30)))
     pts = pd.DataFrame(plan(exp).design.points)
     assert pts.shape == (30, 3)
-    s = pts["attribution.skill"]
+    s = pts["states.attribution_skill"]
     assert s.between(0.2, 0.6).all()
     # Latin hypercube: exactly one sample in each of the 30 strata
     strata = np.floor((s - 0.2) / 0.4 * 30).clip(0, 29).astype(int)
@@ -177,12 +177,12 @@ def test_sobol_is_saltelli_shaped(tmp_path):
         ab = u[(2 + i) * 16 : (3 + i) * 16]
         assert np.array_equal(ab[:, i], b[:, i])
         assert np.array_equal(np.delete(ab, i, axis=1), np.delete(a, i, axis=1))
-    skill = pd.DataFrame(p.design.points)["attribution.skill"]
+    skill = pd.DataFrame(p.design.points)["states.attribution_skill"]
     assert skill.between(0.2, 0.6).all()
 
 
 def test_morris_trajectories_move_one_factor_by_delta(tmp_path):
-    exp = load_experiment(write(tmp_path, _ranges("morris", 5, "levels = 4\n")))
+    exp = load_experiment(write(tmp_path, _ranges("morris", 5, "points = 4\n")))
     assert len(plan(exp).design) == 5 * (3 + 1)
     pts, order, steps = morris_trajectories(3, 5, 4, np.random.default_rng(1))
     assert pts.shape == (20, 3) and ((pts >= 0) & (pts <= 1)).all()
@@ -307,7 +307,7 @@ def test_batch_identical_for_1_and_2_workers_and_rerun_matches(tmp_path, capsys)
         "point",
         "replicate",
         "seed",
-        "attribution.skill",
+        "states.attribution_skill",
         "norms.metanorms",
         "states.count",
         "status",
@@ -366,7 +366,7 @@ def test_failing_run_is_recorded_and_the_batch_goes_on(tmp_path):
     bad = tmp_path / "empty_catalogue.toml"
     bad.write_text("# a catalogue with no norms: the model raises when it loads it\n")
     text = f"""[experiment]\nsteps = 6\nreplicates = 2\n[parameters]
-"norms.catalogue" = ["gge2015", "{bad}"]\n"attribution.skill" = [0.3, 0.7]
+"norms.catalogue" = ["gge2015", "{bad}"]\n"states.attribution_skill" = [0.3, 0.7]
 [outcomes]\nincidents = "sum"\n"""
     res = run_batch(write(tmp_path, text), tmp_path / "o", workers=2, quiet=True, png=False)
     assert res.total == 8 and res.failed == 4

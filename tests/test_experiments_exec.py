@@ -25,7 +25,7 @@ steps = {steps}
 replicates = {reps}
 seed = 5
 [parameters]
-"attribution.skill" = [0.2, 0.5, 0.8]
+"states.attribution_skill" = [0.2, 0.5, 0.8]
 "companies.engagement" = [0.0, 1.0]
 [outcomes]
 incidents = "sum"

@@ -61,14 +61,14 @@ def test_same_seed_same_result_bit_for_bit():
 def test_mesa_batch_run_accepts_dotted_parameters():
     results = mesa.batch_run(
         CyberDiplomacyModel,
-        parameters={"steps": 10, "attribution.skill": [0.2, 0.8]},
+        parameters={"steps": 10, "states.attribution_skill": [0.2, 0.8]},
         rng=[1],
         max_steps=10,
         number_processes=1,
         display_progress=False,
     )
     assert len(results) == 2  # one row per run: Mesa collects at the end by default
-    assert {r["attribution.skill"] for r in results} == {0.2, 0.8}
+    assert {r["states.attribution_skill"] for r in results} == {0.2, 0.8}
     assert "incidents" in results[0]
 
 
@@ -177,8 +177,12 @@ def test_adopted_norms_deter_and_record_violations():
 
 def test_better_attribution_is_faster():
     # skill speeds attribution (lag in weeks from operation to attribution)
-    slow = _mean_outcome("attribution_lag", {"attribution.skill": 0.1}, steps=260, how="mean")
-    fast = _mean_outcome("attribution_lag", {"attribution.skill": 0.9}, steps=260, how="mean")
+    slow = _mean_outcome(
+        "attribution_lag", {"states.attribution_skill": 0.1}, steps=260, how="mean"
+    )
+    fast = _mean_outcome(
+        "attribution_lag", {"states.attribution_skill": 0.9}, steps=260, how="mean"
+    )
     assert fast < 0.75 * slow, (slow, fast)
 
 

@@ -23,7 +23,7 @@ def _incident(m, victim=0, accused=1, severity=4, confidence=0.8):
         initiator=accused,
         target=victim,
         apparent=accused,
-        kind=TYPE_INDEX["disruption"],
+        type=TYPE_INDEX["disruption"],
         severity=severity,
     )
     m.incidents.confidence[rows] = confidence
@@ -34,7 +34,7 @@ def _model():
     m = CyberDiplomacyModel("baseline", {"organizations.bodies": []}, rng=1, steps=5)
     w = m.world
     w.vengefulness[:] = 0.6
-    w.offense[:] = 0.6
+    w.offensive_capability[:] = 0.6
     w.mission_quality[0, 1] = 0.6
     return m
 
@@ -73,7 +73,7 @@ def test_better_attribution_deters_operations():
         for seed in range(6):
             events = simulate(
                 "baseline",
-                {"attribution.skill": skill, "threat_actors.count": 0},
+                {"states.attribution_skill": skill, "threat_actors.count": 0},
                 seed=seed,
                 steps=260,
             ).events

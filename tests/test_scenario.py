@@ -7,7 +7,7 @@ from tests.helpers import cli
 REQUIRED_KEYS = [
     "states.count",
     "states.sovereignty_concern",
-    "attribution.skill",
+    "states.attribution_skill",
     "companies.engagement",
     "norms.metanorms",
     "organizations.decision_rule",
@@ -15,7 +15,7 @@ REQUIRED_KEYS = [
 
 
 def test_baseline_exposes_required_keys():
-    keys = {k for k, *_ in describe_keys()}
+    keys = {k.key for k in describe_keys()}
     for key in REQUIRED_KEYS:
         assert key in keys
     s = load_scenario("baseline")
@@ -28,27 +28,29 @@ def test_overrides_are_typed_and_applied():
         "baseline",
         parse_assignments(
             [
-                "attribution.skill=0.8",
+                "states.attribution_skill=0.8",
                 "states.count=193",
                 "norms.metanorms=true",
                 "organizations.decision_rule=qualified_majority",
             ]
         ),
     )
-    assert s.attribution.skill == 0.8
+    assert s.states.attribution_skill == 0.8
     assert s.states.count == 193
     assert s.norms.metanorms is True
     assert s.organizations.decision_rule == "qualified_majority"
     # an int where a float is expected is accepted and converted
-    assert load_scenario("baseline", {"attribution.skill": 1}).attribution.skill == 1.0
+    assert (
+        load_scenario("baseline", {"states.attribution_skill": 1}).states.attribution_skill == 1.0
+    )
 
 
 @pytest.mark.parametrize(
     "overrides, key, fragment",
     [
         ({"attribution.skil": 0.5}, "attribution.skil", "unknown key"),
-        ({"attribution.skill": "high"}, "attribution.skill", "expected a number"),
-        ({"attribution.skill": 1.5}, "attribution.skill", "<= 1.0"),
+        ({"states.attribution_skill": "high"}, "states.attribution_skill", "expected a number"),
+        ({"states.attribution_skill": 1.5}, "states.attribution_skill", "<= 1.0"),
         ({"states.count": 2.5}, "states.count", "expected an integer"),
         ({"norms.metanorms": 1}, "norms.metanorms", "true or false"),
         ({"organizations.decision_rule": "vote"}, "organizations.decision_rule", "expected one of"),
@@ -64,10 +66,10 @@ def test_bad_overrides_name_the_key(overrides, key, fragment):
 
 def test_bad_file_names_file_and_key(tmp_path):
     bad = tmp_path / "bad.toml"
-    bad.write_text('[attribution]\nskill = "x"\n')
+    bad.write_text('[states]\nattribution_skill = "x"\n')
     with pytest.raises(UserError) as err:
         load_scenario(bad)
-    assert str(err.value) == f"{bad}: attribution.skill: expected a number, got 'x'"
+    assert str(err.value) == f"{bad}: states.attribution_skill: expected a number, got 'x'"
     broken = tmp_path / "broken.toml"
     broken.write_text("[states\ncount = 3")
     with pytest.raises(UserError, match="malformed TOML"):
@@ -118,7 +120,7 @@ bloc = "East"
             ["run", "baseline", "--set", "attribution.skil=0.5"],
             "--set: attribution.skil: unknown key",
         ),
-        (["run", "baseline", "--set", "attribution.skill=abc"], "expected a number"),
+        (["run", "baseline", "--set", "states.attribution_skill=abc"], "expected a number"),
         (["run", "baseline", "--set", "oops"], "expected KEY=VALUE"),
         (["run", "baseline", "--seed", "-1"], "--seed: expected a non-negative integer"),
         (["validate", "axelrod-norms", "--runs", "0"], "--runs: expected a positive number"),

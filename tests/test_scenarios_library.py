@@ -137,7 +137,7 @@ def test_osce_variants_differ_only_in_cbms():
     a, b = load_scenario("osce_hotline"), load_scenario("osce_hotline_without_cbm")
     assert a.organizations.bodies[0].cbm and not b.organizations.bodies[0].cbm
     assert a.states == b.states
-    assert [e for e in a.events if e.kind != "hotline"] == b.events
+    assert [e for e in a.events if e.intervention != "hotline"] == b.events
 
 
 def test_rivalries_cover_forty_dyads_and_rivals_only():

@@ -39,16 +39,15 @@ class Company(mesa.Agent):
         self.telemetry_skill = telemetry_skill
         self.patch_speed = patch_speed
         self.accord = accord
-        self.damage = 0.0
 
     def sharing(self) -> np.ndarray:
         """(n,) how readily it shares intelligence with each government."""
         w = self.model.world
-        engagement = self.model.config.companies.engagement
+        cc = self.model.config.companies
         if self.accord:
-            return np.full(w.n, engagement)
+            return np.full(w.n, cc.engagement)
         friendly = (w.bloc == w.bloc[self.home]).astype(float)
-        return engagement * (0.25 + 0.75 * friendly)
+        return cc.engagement * (cc.foreign_sharing + (1.0 - cc.foreign_sharing) * friendly)
 
     def __repr__(self) -> str:
         return f"Company({self.name!r}, home={self.model.world.names[self.home]!r})"

@@ -24,13 +24,3 @@ class DiplomaticMission(mesa.Agent):
         self.sending = sending
         self.host = host
         model.world.mission_quality[sending, host] = quality
-
-    @property
-    def channel_quality(self) -> float:
-        """Quality of the channel, 0..1."""
-        return float(self.model.world.mission_quality[self.sending, self.host])
-
-    def remove(self) -> None:
-        """Close the mission (its channel goes with it)."""
-        self.model.world.mission_quality[self.sending, self.host] = 0.0
-        super().remove()

@@ -7,6 +7,9 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sim.mechanics.diplomacy import adopt, mediator_for, security_value
+from sim.metrics import RECORD_DIGITS
+
 if TYPE_CHECKING:
     from sim.model import CyberDiplomacyModel
 
@@ -45,7 +48,6 @@ class InternationalOrganization(mesa.Agent):
         self.cbm = cbm
         self.agenda = agenda  # norm indices
         self.sessions = 0
-        self.agreements: list[dict] = []
         # what each agreement binds: (norm indices, commitment levels, signatory indices)
         self.treaties: list[tuple[np.ndarray, np.ndarray, set[int]]] = []
         self.last_session: dict | None = None  # round-by-round record, for the app
@@ -89,14 +91,14 @@ class InternationalOrganization(mesa.Agent):
             u = utility(
                 text,
                 w.ideal[np.ix_(outside, norms)],
-                m.security_value()[np.ix_(outside, norms)],
-                w.sovereignty[outside] * m.catalogue.sovereignty[norms].mean(),
+                security_value(m)[np.ix_(outside, norms)],
+                w.sovereignty_concern[outside] * m.catalogue.constraint[norms].mean(),
                 m.config.negotiation,
                 status_quo=w.adopted[np.ix_(outside, norms)],
             )
             new = outside[u >= m.config.negotiation.reservation]
             if len(new):
-                m.adopt(new, norms, text)
+                adopt(m, new, norms, text)
                 parties.update(int(i) for i in new)
                 names = [w.names[i] for i in new]
                 joined += names
@@ -120,12 +122,12 @@ class InternationalOrganization(mesa.Agent):
         mem = self.members
         ag = self.open_agenda()
         cfg = m.config
-        security = m.security_value()[np.ix_(mem, ag)]
-        mediator = m.mediator_for(mem)
+        security = security_value(m)[np.ix_(mem, ag)]
+        mediator = mediator_for(m, mem)
         result = run_session(
             w.ideal[np.ix_(mem, ag)],
             security,
-            w.sovereignty[mem] * cat.sovereignty[ag].mean(),
+            w.sovereignty_concern[mem] * cat.constraint[ag].mean(),
             w.expertise[mem],
             w.concession[mem],
             rule=self.decision_rule,
@@ -136,7 +138,8 @@ class InternationalOrganization(mesa.Agent):
             mediator=mediator is not None,
             status_quo=w.adopted[np.ix_(mem, ag)],
             # a state publicly named for attacks carries less weight in the chair's draft
-            influence=np.sqrt(w.gdp[mem]) * np.maximum(0.1, 1.0 + m.reputation[mem]),
+            influence=np.sqrt(w.gdp[mem])
+            * np.maximum(cfg.negotiation.reputation_floor, 1.0 + w.reputation[mem]),
         )
         self.sessions += 1
         norm_ids = [cat.ids[k] for k in ag]
@@ -146,7 +149,8 @@ class InternationalOrganization(mesa.Agent):
             row = {
                 "round": int(rec.round),
                 "text": {
-                    nid: round(float(x), 3) for nid, x in zip(norm_ids, rec.text, strict=True)
+                    nid: round(float(x), RECORD_DIGITS)
+                    for nid, x in zip(norm_ids, rec.text, strict=True)
                 },
                 "accept": [names[i] for i in np.nonzero(rec.accepts)[0]],
                 "object": [names[i] for i in np.nonzero(~rec.accepts)[0]],
@@ -167,8 +171,7 @@ class InternationalOrganization(mesa.Agent):
         }
         self.last_session = record
         if result.agreed:
-            m.adopt(signatories, ag, np.asarray(result.text))
-            self.agreements.append(record)
+            adopt(m, signatories, ag, np.asarray(result.text))
             self.treaties.append(
                 (ag.copy(), np.asarray(result.text).copy(), {int(i) for i in signatories})
             )

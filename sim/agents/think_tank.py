@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sim.metrics import RECORD_DIGITS
+
 if TYPE_CHECKING:
     from sim.model import CyberDiplomacyModel
 
@@ -28,14 +30,14 @@ class ThinkTank(mesa.Agent):
         self.home = home
         self.capacity = capacity
         self.network = network  # indices of the states it advises
-        self.dialogues = 0
 
     def step(self) -> None:
         """Capacity building and, sometimes, a Track-2 dialogue."""
         m = self.model
         w = m.world
         net = self.network
-        w.expertise[net] += 0.004 * self.capacity * (1.0 - w.expertise[net])
+        rate = m.config.think_tanks.training_rate
+        w.expertise[net] += rate * self.capacity * (1.0 - w.expertise[net])
         if len(net) >= 2 and m.rng.random() < m.config.think_tanks.track2_rate:
             sub = w.trust[np.ix_(net, net)].copy()
             np.fill_diagonal(sub, np.inf)
@@ -43,11 +45,10 @@ class ThinkTank(mesa.Agent):
             i, j = int(net[a]), int(net[b])
             gain = m.config.trust.track2_gain * self.capacity
             m.relations.change_trust(i, j, gain)
-            self.dialogues += 1
             m.log(
                 "track2",
                 actors=[self.name, w.names[i], w.names[j]],
                 think_tank=self.name,
                 states=[w.names[i], w.names[j]],
-                trust=round(float(w.trust[i, j]), 3),
+                trust=round(float(w.trust[i, j]), RECORD_DIGITS),
             )

@@ -8,7 +8,7 @@ How it fits Mesa's SolaraViz (3.5):
 
 - SolaraViz's Reset re-creates the model as ``type(model)(**params)``, where ``params``
   are the values of the controls in ``model_params``. Their names are the scenario's
-  dotted keys (``attribution.skill``, ...), which :class:`AppModel` takes as keyword
+  dotted keys (``states.attribution_skill``, ...), which :class:`AppModel` takes as keyword
   overrides. Mesa would also replace a ``scenario`` argument by its own
   ``mesa.experimental.scenarios.Scenario`` object whenever ``model.scenario`` is set;
   :class:`AppModel` hides Mesa's scenario object so the scenario *name* gets through.
@@ -20,6 +20,7 @@ How it fits Mesa's SolaraViz (3.5):
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from functools import cache
 from typing import Any
@@ -29,21 +30,26 @@ from mesa.visualization import SolaraViz
 from mesa.visualization.utils import force_update, update_counter
 
 from sim.app import views
+from sim.interventions import REGISTRY, defaults
 from sim.mechanics.incidents import TYPE_LABEL
 from sim.model import CyberDiplomacyModel
 from sim.scenario import (
     DECISION_RULES,
     INCIDENT_TYPES,
+    ScriptedEvent,
     builtin_scenarios,
     check_key,
     load_scenario,
 )
 
+# the severity an instructor may choose is the range of the scenario's [[events]] key
+SEVERITY_BOUNDS = {f.name: f for f in dataclasses.fields(ScriptedEvent)}["severity"].metadata
+
 SCENARIO_ENV = "CYBERDIPLOMACY_SCENARIO"  # set by `run.py viz --scenario`
 TITLE = "Cyber diplomacy"
 # the controls of the issue: dotted scenario key -> Mesa input type
 SLIDERS: dict[str, str] = {
-    "attribution.skill": "SliderFloat",
+    "states.attribution_skill": "SliderFloat",
     "states.sovereignty_concern": "SliderFloat",
     "companies.engagement": "SliderFloat",
     "states.count": "SliderInt",
@@ -61,7 +67,7 @@ class AppModel(CyberDiplomacyModel):
     Args:
         scenario: a built-in world scenario name (or a path).
         seed: the random seed as typed in the app ('' or None: a fresh random seed).
-        **dotted: scenario overrides by dotted key, e.g. ``{"attribution.skill": 0.8}``.
+        **dotted: scenario overrides by dotted key, e.g. ``{"states.attribution_skill": 0.8}``.
 
     """
 
@@ -205,13 +211,14 @@ def Interventions(model: CyberDiplomacyModel) -> None:
     update_counter.get()
     names = list(model.world.names)
     orgs = [o.name for o in model.organizations]
+    attack, share = defaults("attack"), defaults("share_intelligence")
     attacker = solara.use_reactive(names[0] if names else "")
     target = solara.use_reactive(names[1] if len(names) > 1 else "")
-    kind = solara.use_reactive("disruption")
-    severity = solara.use_reactive(4)
+    kind = solara.use_reactive(attack["type"])
+    severity = solara.use_reactive(attack["severity"])
     org = solara.use_reactive(orgs[0] if orgs else "")
     helped = solara.use_reactive(names[0] if names else "")
-    amount = solara.use_reactive(0.3)
+    amount = solara.use_reactive(share["amount"])
     line_a = solara.use_reactive(names[0] if names else "")
     line_b = solara.use_reactive(names[1] if len(names) > 1 else "")
 
@@ -223,7 +230,7 @@ def Interventions(model: CyberDiplomacyModel) -> None:
         _note(
             "Each action takes effect at the start of the next week and appears in the event log."
         )
-        with solara.Details("Launch an attack", expand=True):
+        with solara.Details(REGISTRY["attack"].label, expand=True):
             solara.Select(
                 "attacker", values=names, value=_pick(attacker.value, names), on_value=attacker.set
             )
@@ -231,7 +238,12 @@ def Interventions(model: CyberDiplomacyModel) -> None:
                 "target", values=names, value=_pick(target.value, names, 1), on_value=target.set
             )
             solara.Select("type", values=ATTACK_TYPES, value=kind.value, on_value=kind.set)
-            solara.SliderInt("severity", value=severity, min=1, max=6)
+            solara.SliderInt(
+                "severity",
+                value=severity,
+                min=int(SEVERITY_BOUNDS["min"]),
+                max=int(SEVERITY_BOUNDS["max"]),
+            )
             a, t = _pick(attacker.value, names), _pick(target.value, names, 1)
             solara.Button(
                 "Launch attack",
@@ -248,7 +260,7 @@ def Interventions(model: CyberDiplomacyModel) -> None:
                     f"{a}: {TYPE_LABEL.get(kind.value, kind.value)} on {t}",
                     style={"font-size": "0.8em"},
                 )
-        with solara.Details("Convene a session now"):
+        with solara.Details(REGISTRY["convene"].label):
             if orgs:
                 solara.Select(
                     "organization", values=orgs, value=_pick(org.value, orgs), on_value=org.set
@@ -260,7 +272,7 @@ def Interventions(model: CyberDiplomacyModel) -> None:
                 )
             else:
                 solara.Text("this scenario has no organisation")
-        with solara.Details("Share intelligence"):
+        with solara.Details(REGISTRY["share_intelligence"].label):
             solara.Select(
                 "state", values=names, value=_pick(helped.value, names), on_value=helped.set
             )
@@ -274,7 +286,7 @@ def Interventions(model: CyberDiplomacyModel) -> None:
                     amount=float(amount.value),
                 ),
             )
-        with solara.Details("Open a hotline"):
+        with solara.Details(REGISTRY["hotline"].label):
             solara.Select("a", values=names, value=_pick(line_a.value, names), on_value=line_a.set)
             solara.Select(
                 "b", values=names, value=_pick(line_b.value, names, 1), on_value=line_b.set

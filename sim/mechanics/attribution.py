@@ -1,13 +1,25 @@
-"""Detection and attribution of incidents, vectorised over all open incidents.
+"""Attribution, all of it: detection, evidence, proxies and false flags, attribution, reveal.
 
-Detection comes after a dwell time that falls with the victim's resilience and the
-telemetry of companies present in its systems (median dwell times: Mandiant M-Trends).
-After detection, evidence accumulates each week from the victim's own skill, company
-intelligence, allies' sharing and CBM channels; confidence is 1 - exp(-evidence). The
-evidence may point at the wrong party (a proxy's host, a framed state); each week the
-truth surfaces with a chance proportional to the new evidence, higher with consultations
-through a mission or hotline with the accused. The victim attributes once confidence
-passes its threshold (see :mod:`sim.mechanics.response` for what it then does).
+* **Disguise.** When a state operates, the evidence may point elsewhere: through a proxy
+  group it sponsors (``attribution.proxy_share``; the evidence points at the proxy's
+  haven) or a false flag planted against a rival of the victim
+  (``attribution.false_flag_rate``).
+* **Detection** comes after a dwell time that falls with the victim's resilience and the
+  telemetry of companies present in its systems (median dwell times: Mandiant M-Trends;
+  ``attribution.dwell_weeks``, ``dwell_trend``, ``dwell_resilience``,
+  ``telemetry_detection``).
+* **Evidence** accumulates each week after detection from the victim's own skill, allies'
+  sharing, company intelligence (``attribution.company_intel``), CBM channels
+  (``organizations.cbm_evidence``) and intelligence shared by an intervention; confidence
+  is ``1 - exp(-evidence)``.
+* **Reveal.** Each week the true culprit behind a proxy or false flag surfaces with a
+  chance proportional to the new evidence (``attribution.truth_discovery``), higher with
+  consultations through a mission, hotline or CBM channel with the accused.
+* **Attribution.** The victim attributes once confidence passes
+  ``attribution.threshold``; :mod:`sim.mechanics.response` decides what it then does.
+
+An attacker's estimate of being attributed (:func:`attribution_chance`) uses the same
+evidence rates, so better attribution deters (Baliga, Bueno de Mesquita & Wolitzky 2020).
 """
 
 from __future__ import annotations
@@ -16,13 +28,140 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.mechanics import response
 from sim.mechanics.incidents import RESPONSE_INDEX
-from sim.mechanics.operations import detection_hazard
 
 if TYPE_CHECKING:
     from sim.model import CyberDiplomacyModel
 
-CLOSE_AFTER_WEEKS = 260  # an incident nobody has attributed after five years is closed
+
+# ----------------------------------------------------------------------------- disguise
+
+
+def disguise(
+    m: CyberDiplomacyModel, initiators: np.ndarray, targets: np.ndarray, apparent: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where the evidence of new state operations points: a proxy's haven or a framed state.
+
+    Returns (apparent party, threat-actor id or -1, false-flag flag) per operation.
+    """
+    w = m.world
+    a_cfg = m.config.attribution
+    rng = m.rng
+    k = len(targets)
+    apparent = apparent.copy()
+    actors = np.full(k, -1)
+    false_flag = np.zeros(k, dtype=bool)
+    for j in range(k):
+        a = int(initiators[j])
+        if a < 0:
+            continue
+        if a in w.proxies and rng.random() < a_cfg.proxy_share:
+            actor, haven = w.proxies[a][int(rng.integers(len(w.proxies[a])))]
+            actors[j] = actor
+            apparent[j] = haven
+        elif rng.random() < a_cfg.false_flag_rate:
+            cand = np.nonzero(w.rival[targets[j]] & (np.arange(w.n) != a))[0]
+            if len(cand) == 0:
+                cand = np.setdiff1d(np.arange(w.n), [a, targets[j]])
+            if len(cand):
+                apparent[j] = int(rng.choice(cand))
+                false_flag[j] = True
+    return apparent, actors, false_flag
+
+
+# ----------------------------------------------------------------------------- evidence sources
+
+
+def telemetry(m: CyberDiplomacyModel) -> np.ndarray:
+    """(n,) share of each state's systems watched by some company's telemetry."""
+    # reach and skill never change, so this is derived once (it is read twice a week)
+    if "telemetry" not in m._cache:
+        companies = m.companies
+        if len(companies):
+            reach = np.stack([c.reach * c.telemetry_skill for c in companies])
+            m._cache["telemetry"] = 1.0 - np.prod(1.0 - reach, axis=0)
+        else:
+            m._cache["telemetry"] = np.zeros(m.world.n)
+    return m._cache["telemetry"]
+
+
+def company_intel(m: CyberDiplomacyModel) -> np.ndarray:
+    """(n,) weekly attribution evidence governments get from companies.
+
+    Intelligence from several firms overlaps: what counts is the share of a state's
+    intrusions some sharing firm sees, not a sum that grows without bound with the number
+    of firms.
+    """
+    companies = m.companies
+    if not len(companies):
+        return np.zeros(m.world.n)
+    seen = np.stack([c.reach * c.telemetry_skill * c.sharing() for c in companies])
+    return m.config.attribution.company_intel * (1.0 - np.prod(1.0 - seen, axis=0))
+
+
+def evidence_rate(m: CyberDiplomacyModel) -> np.ndarray:
+    """(n,) weekly attribution evidence: own skill, allies' sharing, companies."""
+    cached = m._cache.get("evidence_rate")
+    if cached is not None and cached[0] == m.steps:
+        return cached[1]
+    w = m.world
+    a = m.config.attribution
+    own = a.evidence_rate * w.attribution_skill
+    ally = w.ally * w.trust
+    allies = ally @ w.attribution_skill / np.maximum(ally.sum(1), 1.0)
+    rate = own + a.ally_sharing * a.evidence_rate * 0.5 * allies + company_intel(m)
+    m._cache["evidence_rate"] = (m.steps, rate)
+    return rate
+
+
+def cbm_channel(m: CyberDiplomacyModel) -> np.ndarray:
+    """(n, n) 1 where two states share a body with a CBM programme."""
+    orgs = m.organizations
+    key = ("cbm", tuple(o.unique_id for o in orgs if o.cbm))
+    cached = m._cache.get("cbm")
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    n = m.world.n
+    out = np.zeros((n, n))
+    for org in orgs:
+        if org.cbm:
+            out[np.ix_(org.members, org.members)] = 1.0
+    np.fill_diagonal(out, 0.0)
+    m._cache["cbm"] = (key, out)
+    return out
+
+
+# ----------------------------------------------------------------------------- detection
+
+
+def detection_hazard(m: CyberDiplomacyModel) -> np.ndarray:
+    """(n,) weekly chance a victim detects an intrusion, from its resilience and telemetry."""
+    w = m.world
+    a = m.config.attribution
+    shrink = (1.0 - a.dwell_trend) ** (m.steps / 52.0)
+    median_weeks = (
+        a.dwell_weeks
+        * shrink
+        * (a.dwell_resilience - w.resilience)
+        / (1.0 + a.telemetry_detection * telemetry(m))
+    )
+    return 1.0 - 0.5 ** (1.0 / np.maximum(median_weeks, 0.5))
+
+
+def attribution_chance(m: CyberDiplomacyModel) -> np.ndarray:
+    """(n,) an attacker's estimate that each victim attributes within its horizon.
+
+    Evidence must reach -ln(1 - threshold); the victim gathers `evidence_rate` a week. The
+    attacker does not know the luck of the investigation, so the chance rises smoothly
+    with the expected number of thresholds the victim can cover:
+    ``1 - exp(-attacker_horizon x rate / needed)``.
+    """
+    a = m.config.attribution
+    rate = evidence_rate(m)
+    # a threshold of 1 would need infinite evidence; 0.999 keeps the logarithm finite
+    needed = -np.log(1.0 - np.minimum(a.threshold, 0.999))
+    return 1.0 - np.exp(-rate * a.attacker_horizon / needed)
 
 
 def detect(m: CyberDiplomacyModel) -> None:
@@ -37,25 +176,33 @@ def detect(m: CyberDiplomacyModel) -> None:
     inc.detected_step[found] = m.steps
     m.counts["incidents_detected"] += len(found)
     for i in found:
+        # the story tells of state operations and of crime graver than petty fraud
         if inc.severity[i] >= 3 or inc.initiator[i] >= 0:
             m.log_incident("detected", int(i))
 
 
+# ----------------------------------------------------------------------------- investigation
+
+
 def gather_evidence(m: CyberDiplomacyModel) -> None:
-    """Evidence and confidence grow on detected incidents; the truth may surface."""
+    """Evidence and confidence grow on detected incidents; the truth may surface; victims
+    that reach their threshold attribute; what can no longer change is closed.
+    """
     inc = m.incidents
     w = m.world
+    a_cfg = m.config.attribution
     rows = inc.open_rows()
     rows = rows[inc.detected_step[rows] >= 0]
     if len(rows) == 0:
         return
     victim = inc.target[rows]
     accused = inc.apparent[rows]
+    cbm = cbm_channel(m)
     gain = (
-        m.evidence_rate()[victim]
-        + m.cbm_channel()[victim, np.maximum(accused, 0)] * m.config.organizations.cbm_evidence
+        evidence_rate(m)[victim]
+        + cbm[victim, np.maximum(accused, 0)] * m.config.organizations.cbm_evidence
     )
-    gain = gain + m.shared_intel[victim]
+    gain = gain + w.shared_intel[victim]
     inc.evidence[rows] += gain
     inc.confidence[rows] = 1.0 - np.exp(-inc.evidence[rows])
 
@@ -64,33 +211,62 @@ def gather_evidence(m: CyberDiplomacyModel) -> None:
     if wrong.any():
         r = rows[wrong]
         v, a = inc.target[r], inc.apparent[r]
-        consult = 1.0 + w.mission_quality[v, a] + w.hotline[v, a] + m.cbm_channel()[v, a]
-        p = m.config.attribution.truth_discovery * gain[wrong] * consult * 4
+        consult = 1.0 + w.mission_quality[v, a] + w.hotline[v, a] + cbm[v, a]
+        p = a_cfg.truth_discovery * gain[wrong] * consult
         found = r[m.rng.random(len(r)) < p]
         for i in found:
-            m.reveal(int(i))
+            reveal(m, int(i))
 
     # victims reach their threshold
-    ready = rows[
-        (inc.attributed_step[rows] < 0) & (inc.confidence[rows] >= m.config.attribution.threshold)
-    ]
+    ready = rows[(inc.attributed_step[rows] < 0) & (inc.confidence[rows] >= a_cfg.threshold)]
     for i in ready:
-        m.respond(int(i))
+        attribute(m, int(i))
 
     # close what can no longer change
     age = m.steps - inc.step[rows]
     settled = (inc.attributed_step[rows] >= 0) & (
         (inc.apparent[rows] == inc.initiator[rows])
         | (inc.initiator[rows] < 0)
-        | (m.steps - inc.attributed_step[rows] > 104)
+        | (m.steps - inc.attributed_step[rows] > a_cfg.reveal_window)
     )
-    inc.open[rows[settled | (age > CLOSE_AFTER_WEEKS)]] = False
+    inc.open[rows[settled | (age > a_cfg.close_after)]] = False
+
+
+def attribute(m: CyberDiplomacyModel, i: int) -> None:
+    """The victim of incident i has reached its confidence threshold: it attributes (to
+    itself at least) and chooses a response.
+    """
+    inc = m.incidents
+    inc.attributed_step[i] = m.steps
+    inc.attributed_to[i] = inc.apparent[i]
+    m.counts["incidents_attributed"] += 1
+    if inc.initiator[i] >= 0 and inc.attributed_to[i] != inc.initiator[i]:
+        m.counts["misattributions"] += 1
+    m.counts["lag_sum"] += m.steps - int(inc.step[i])
+    choice = response.choose_response(m, i)
+    response.apply_response(m, i, choice)
+    m.log_incident("attributed", i)
+
+
+def reveal(m: CyberDiplomacyModel, i: int) -> None:
+    """The true culprit of incident i surfaces (a proxy or false flag seen through)."""
+    inc = m.incidents
+    wrong = int(inc.apparent[i])
+    inc.apparent[i] = inc.initiator[i]
+    if inc.attributed_step[i] >= 0:
+        inc.revealed_step[i] = m.steps
+        tr = m.config.trust
+        m.relations.change_trust(int(inc.target[i]), wrong, tr.reveal_regain * tr.incident_loss)
+        m.log_incident("revealed", i, wrongly_accused=m.world.names[wrong])
 
 
 def close_stale(m: CyberDiplomacyModel) -> None:
-    """Undetected incidents older than the horizon are closed as never found."""
+    """Undetected incidents older than ``attribution.close_after`` are closed as never found."""
     inc = m.incidents
     rows = inc.open_rows()
-    old = rows[(m.steps - inc.step[rows] > CLOSE_AFTER_WEEKS) & (inc.detected_step[rows] < 0)]
+    old = rows[
+        (m.steps - inc.step[rows] > m.config.attribution.close_after)
+        & (inc.detected_step[rows] < 0)
+    ]
     inc.open[old] = False
     inc.response[old] = RESPONSE_INDEX["none"]

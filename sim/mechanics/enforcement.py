@@ -7,7 +7,8 @@ A violation is an operation that breaches a norm its initiator adopted (decided 
 chance of being seen). When a violation is publicly attributed, every other state sees
 it with chance visibility x confidence and, having seen it, punishes the accused with
 probability equal to its vengefulness: the punishment costs the violator a share of GDP
-(and trust), the punisher a smaller share. With metanorms, states seen not punishing
+(``norms.violator_gdp_loss``) and trust, the punisher a smaller share
+(``norms.punisher_gdp_loss``). With metanorms, states seen not punishing
 are punished in turn. Payoffs accumulate over a generation (``norms.generation`` weeks)
 using the ``[norms_game]`` payoffs T, H, P, E, M', M''; then boldness and vengefulness
 spread by payoff-biased imitation with mutation (:func:`sim.mechanics.norms_game.imitate`).
@@ -52,7 +53,9 @@ class Enforcement:
             1.0,
             cfg.norms.visibility
             * confidence
-            * (1 + 0.5 * cfg.companies.engagement * (len(m.companies) > 0)),
+            * (
+                1 + cfg.norms.company_visibility * cfg.companies.engagement * (len(m.companies) > 0)
+            ),
         )
         seen = others & (rng.random(w.n) < see_p)
         punish = seen & (rng.random(w.n) < w.vengefulness)
@@ -62,10 +65,11 @@ class Enforcement:
             m.counts["punishments"] += k
             w.payoff[accused] += g.punishment * k
             w.payoff[punishers] += g.enforcement_cost
-            m.penalties[accused] += cfg.norms.punishment_cost * w.gdp[accused] * k
-            m.penalties[punishers] += cfg.norms.enforcement_cost * w.gdp[punishers]
-            w.trust[punishers, accused] -= 0.2 * cfg.trust.incident_loss
-            w.trust[accused, punishers] -= 0.2 * cfg.trust.incident_loss
+            w.penalties[accused] += cfg.norms.violator_gdp_loss * w.gdp[accused] * k
+            w.penalties[punishers] += cfg.norms.punisher_gdp_loss * w.gdp[punishers]
+            loss = cfg.trust.punishment_share * cfg.trust.incident_loss
+            w.trust[punishers, accused] -= loss
+            w.trust[accused, punishers] -= loss
             np.clip(w.trust, 0.0, 1.0, out=w.trust)
             m.log(
                 "punishment",
@@ -84,8 +88,10 @@ class Enforcement:
                     m.counts["punishments"] += len(mp)
                     w.payoff[j] += g.meta_punishment * len(mp)
                     w.payoff[mp] += g.meta_enforcement_cost
-                    m.penalties[j] += cfg.norms.punishment_cost * w.gdp[j] * len(mp) * 0.5
-                    m.penalties[mp] += cfg.norms.enforcement_cost * w.gdp[mp]
+                    w.penalties[j] += (
+                        cfg.norms.violator_gdp_loss * w.gdp[j] * len(mp) * cfg.norms.meta_loss_share
+                    )
+                    w.penalties[mp] += cfg.norms.punisher_gdp_loss * w.gdp[mp]
 
     def end_of_generation(self) -> None:
         """Boldness and vengefulness spread by payoff-biased imitation, with mutation."""

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.metrics import RECORD_DIGITS
 from sim.scenario import INCIDENT_TYPES
 
 TYPE_INDEX = {t: i for i, t in enumerate(INCIDENT_TYPES)}
@@ -23,29 +24,10 @@ TYPE_LABEL = {
     "cert": "attack on a CERT",
     "crime": "ransomware attack",
 }
-# DCID severity (1-10, only 1-6 observed) each type spans: (lowest, highest)
-SEVERITY_RANGE = {
-    "espionage": (1, 3),
-    "disruption": (2, 4),
-    "influence": (2, 3),
-    "supply_chain": (3, 5),
-    "critical_infrastructure": (4, 6),
-    "cert": (3, 4),
-    "crime": (1, 4),
-}
-# damage per severity point relative to a disruption
-DAMAGE_WEIGHT = {
-    "espionage": 0.4,
-    "disruption": 1.0,
-    "influence": 0.3,
-    "supply_chain": 1.5,
-    "critical_infrastructure": 3.0,
-    "cert": 1.0,
-    "crime": 0.6,
-}
-
 RESPONSES = ("none", "tolerate", "demarche", "public", "joint", "sanctions", "retaliation")
 RESPONSE_INDEX = {r: i for i, r in enumerate(RESPONSES)}
+# the rungs at which the victim names the accused in public
+PUBLIC_RESPONSES = ("public", "joint", "sanctions", "retaliation")
 
 COLUMNS: dict[str, tuple[Any, Any]] = {
     # name: (dtype, fill)
@@ -54,7 +36,7 @@ COLUMNS: dict[str, tuple[Any, Any]] = {
     "actor": (np.int32, -1),  # threat actor id (crime or proxy), -1 if none
     "target": (np.int32, -1),
     "apparent": (np.int32, -1),  # the party the evidence points at now
-    "kind": (np.int8, 0),  # index into INCIDENT_TYPES
+    "type": (np.int8, 0),  # index into INCIDENT_TYPES
     "severity": (np.int8, 1),
     "false_flag": (np.bool_, False),
     "violation": (np.bool_, False),  # breached a norm its initiator had adopted
@@ -74,7 +56,7 @@ COLUMNS: dict[str, tuple[Any, Any]] = {
 class IncidentTable:
     """Columns of all incidents so far; rows are appended, never removed."""
 
-    def __init__(self, capacity: int = 256) -> None:
+    def __init__(self, capacity: int = 256) -> None:  # grows by doubling; any start works
         self.size = 0
         self._cols = {
             name: np.full(capacity, fill, dtype=dt) for name, (dt, fill) in COLUMNS.items()
@@ -125,12 +107,12 @@ class IncidentTable:
             "kind": "incident",
             "initiator": who(c["initiator"], c["actor"]),
             "target": names[c["target"]],
-            "type": INCIDENT_TYPES[c["kind"]],
+            "type": INCIDENT_TYPES[c["type"]],
             "severity": c["severity"],
             "detected_step": None if c["detected_step"] < 0 else c["detected_step"],
             "attributed_step": None if c["attributed_step"] < 0 else c["attributed_step"],
             "attributed_to": None if c["attributed_to"] < 0 else names[c["attributed_to"]],
-            "confidence": round(c["confidence"], 3),
+            "confidence": round(c["confidence"], RECORD_DIGITS),
             "response": RESPONSES[c["response"]],
             "correct": None
             if c["attributed_to"] < 0
@@ -139,6 +121,6 @@ class IncidentTable:
             "false_flag": c["false_flag"],
             "violation": c["violation"],
             "retaliation_of": None if c["retaliation_of"] < 0 else c["retaliation_of"],
-            "damage": round(c["damage"], 4),
+            "damage": round(c["damage"], RECORD_DIGITS + 1),
             "id": i,
         }

@@ -39,11 +39,6 @@ import pandas as pd
 
 from sim.scenario import NormsGame
 
-ESTABLISHED_MAX_BOLDNESS = 2 / 7
-ESTABLISHED_MIN_VENGEFULNESS = 5 / 7
-COLLAPSED_MIN_BOLDNESS = 6 / 7
-COLLAPSED_MAX_VENGEFULNESS = 1 / 7
-
 COLUMNS = (
     "step",
     "mean_boldness",
@@ -269,19 +264,21 @@ def run_classic(
     return df
 
 
-def classify(mean_boldness: float, mean_vengefulness: float) -> str:
+def classify(mean_boldness: float, mean_vengefulness: float, cfg: NormsGame | None = None) -> str:
     """Galán & Izquierdo's (2005) outcome of a population of the norms game.
 
     "established": mean boldness <= 2/7 and mean vengefulness >= 5/7;
-    "collapsed": mean boldness >= 6/7 and mean vengefulness <= 1/7; else "neither".
+    "collapsed": mean boldness >= 6/7 and mean vengefulness <= 1/7; else "neither"
+    (the bounds are keys of ``[norms_game]``; these are their defaults).
     """
+    g = cfg or NormsGame()
     eps = 1e-9
-    if mean_boldness <= ESTABLISHED_MAX_BOLDNESS + eps and (
-        mean_vengefulness >= ESTABLISHED_MIN_VENGEFULNESS - eps
+    if mean_boldness <= g.established_boldness + eps and (
+        mean_vengefulness >= g.established_vengefulness - eps
     ):
         return "established"
-    if mean_boldness >= COLLAPSED_MIN_BOLDNESS - eps and (
-        mean_vengefulness <= COLLAPSED_MAX_VENGEFULNESS + eps
+    if mean_boldness >= g.collapsed_boldness - eps and (
+        mean_vengefulness <= g.collapsed_vengefulness + eps
     ):
         return "collapsed"
     return "neither"

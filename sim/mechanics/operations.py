@@ -1,4 +1,4 @@
-"""Operations: which state hits which, when, how, and crime from safe havens.
+"""Operations: which state hits which, when and how; crime from safe havens; new incidents.
 
 States use an exploit when the stakes of the moment, net of the deterrent cost, reach
 the optimal threshold of Axelrod & Iliev (2014) (:mod:`sim.mechanics.timing`). The
@@ -7,6 +7,8 @@ attackers weigh the chance of being detected and correctly attributed times the
 punishment they expect from the victim, its allies and, for norm-breaching operations,
 everybody who enforces the norm. A norm-breaching operation additionally obeys Axelrod's
 (1986) rule: the state defects only if its boldness exceeds its chance of being seen.
+Criminal groups strike from their havens unless the haven enforces the norms whose
+catalogue role is ``haven_enforcement`` (GGE 2015 13(c) and (d)).
 """
 
 from __future__ import annotations
@@ -15,21 +17,58 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.mechanics.incidents import SEVERITY_RANGE, TYPE_INDEX
+from sim.mechanics import attribution
+from sim.mechanics.incidents import TYPE_INDEX
 from sim.mechanics.timing import optimal_threshold
 from sim.scenario import INCIDENT_TYPES
 
 if TYPE_CHECKING:
     from sim.model import CyberDiplomacyModel
 
-HORIZON_WEEKS = 52  # horizon over which an attacker reckons detection and attribution
+BILLIONS_PER_TRILLION = 1000.0  # GDP is held in trillions, damage in billions of USD
+
+
+# ----------------------------------------------------------------------------- exploits
+
+
+def market_factor(m: CyberDiplomacyModel) -> float:
+    """How much the exploit market has grown since week 0 (1 = not at all)."""
+    return (1.0 + m.config.operations.market_growth) ** (m.steps / 52.0)
+
+
+def patch_pressure(m: CyberDiplomacyModel) -> float:
+    """Share by which companies' patching cuts the weekly persistence of held exploits."""
+    companies = m.companies
+    if not len(companies):
+        return 0.0
+    return (
+        m.config.operations.patch_effect
+        * float(np.mean([c.patch_speed * c.reach.mean() for c in companies]))
+        * len(companies) ** 0.5
+    )
+
+
+def effective_persistence(m: CyberDiplomacyModel) -> np.ndarray:
+    """(n,) weekly chance a held exploit stays usable: cut by patching and a leaky market."""
+    w = m.world
+    leak = m.config.operations.market_leak
+    return w.persistence * (1.0 - patch_pressure(m)) / market_factor(m) ** leak
+
+
+def replenish(m: CyberDiplomacyModel) -> None:
+    """Held exploits decay (persistence, cut by patching); new ones are found."""
+    w = m.world
+    ops = m.config.operations
+    w.stockpile = m.rng.binomial(w.stockpile, effective_persistence(m))
+    w.stockpile += m.rng.poisson(ops.exploit_discovery * w.offensive_capability * market_factor(m))
+    np.minimum(w.stockpile, ops.max_stockpile, out=w.stockpile)
 
 
 def thresholds(m: CyberDiplomacyModel) -> np.ndarray:
     """T* per state for its current exploits (computed once per distinct (S, P))."""
     w = m.world
     ops = m.config.operations
-    p_eff = w.persistence * (1.0 - m.patch_pressure()) / m.market_factor() ** 0.1
+    p_eff = effective_persistence(m)
     pairs, inverse = np.unique(np.stack([w.stealth, p_eff]), axis=1, return_inverse=True)
     key = (pairs.tobytes(), ops.discount, ops.stakes_alpha, ops.stakes_beta)
     cached = m._cache.get("thresholds")
@@ -41,24 +80,22 @@ def thresholds(m: CyberDiplomacyModel) -> np.ndarray:
     return np.asarray(t)[np.ravel(inverse)]
 
 
-def detection_hazard(m: CyberDiplomacyModel) -> np.ndarray:
-    """(n,) weekly chance a victim detects an intrusion, from its resilience and telemetry."""
-    w = m.world
-    shrink = (1.0 - m.config.attribution.dwell_trend) ** (m.steps / 52.0)
-    median_weeks = m.base_dwell_weeks * shrink * (1.6 - w.resilience) / (1.0 + 1.5 * m.telemetry())
-    return 1.0 - 0.5 ** (1.0 / np.maximum(median_weeks, 0.5))
+def breach_commitment(
+    m: CyberDiplomacyModel, initiators: np.ndarray, kinds: np.ndarray
+) -> np.ndarray:
+    """Highest adopted commitment that operations of these types by these states breach."""
+    out = np.zeros(len(initiators))
+    ad = m.world.adopted
+    for t_idx in np.unique(kinds):
+        norms = m.catalogue.violated_by.get(INCIDENT_TYPES[t_idx], [])
+        if not norms:
+            continue
+        sel = (kinds == t_idx) & (initiators >= 0)
+        out[sel] = ad[np.ix_(initiators[sel], norms)].max(axis=1)
+    return out
 
 
-def attribution_chance(m: CyberDiplomacyModel) -> np.ndarray:
-    """(n,) an attacker's estimate that each victim attributes within half a year.
-
-    Evidence must reach -ln(1 - threshold); the victim gathers `evidence_rate` a week. The
-    attacker does not know the luck of the investigation, so the chance rises smoothly
-    with the expected number of thresholds the victim can cover: 1 - exp(-26 rate / needed).
-    """
-    rate = m.evidence_rate()
-    needed = -np.log(1.0 - np.minimum(m.config.attribution.threshold, 0.999))
-    return 1.0 - np.exp(-rate * (HORIZON_WEEKS / 2) / needed)
+# ----------------------------------------------------------------------------- state operations
 
 
 def plan_operations(m: CyberDiplomacyModel) -> None:
@@ -92,12 +129,14 @@ def plan_operations(m: CyberDiplomacyModel) -> None:
     kinds = np.array([TYPE_INDEX[t] for t in kind_names], dtype=int)
 
     # deterrence: P(detect) x P(attributed to me) x expected punishment
-    p_det = 1.0 - (1.0 - detection_hazard(m)[tgt]) ** HORIZON_WEEKS
-    p_attr = attribution_chance(m)[tgt] * (1.0 - cfg.attribution.proxy_share * m.has_proxy[att])
+    p_det = 1.0 - (1.0 - attribution.detection_hazard(m)[tgt]) ** ops.deterrence_horizon
+    p_attr = attribution.attribution_chance(m)[tgt] * (
+        1.0 - cfg.attribution.proxy_share * w.has_proxy[att]
+    )
     ally = w.ally
     ally_v = (ally[tgt] * w.vengefulness[None, :]).sum(1) / np.maximum(ally[tgt].sum(1), 1)
-    punish = ops.punishment_scale * (w.vengefulness[tgt] + 0.5 * ally_v)
-    breach = m.breach_commitment(att, kinds)  # adopted commitment the op would breach
+    punish = ops.punishment_scale * (w.vengefulness[tgt] + ops.ally_punishment * ally_v)
+    breach = breach_commitment(m, att, kinds)  # adopted commitment the op would breach
     punish = punish + ops.punishment_scale * breach * w.vengefulness.mean()
     deterrence = ops.deterrence_weight * p_det * p_attr * punish
     go = (stakes - deterrence) >= thresholds(m)[att]
@@ -120,48 +159,59 @@ def plan_operations(m: CyberDiplomacyModel) -> None:
     att, tgt, stakes, kinds = att[idx], tgt[idx], stakes[idx], kinds[idx]
     kind_names = [kind_names[i] for i in idx]
     threshold = thresholds(m)[att]
-    rel = np.clip((stakes - threshold) / np.maximum(1.0 - threshold, 1e-9), 0, 0.999)
-    lo = np.array([SEVERITY_RANGE[t][0] for t in kind_names])
-    hi = np.array([SEVERITY_RANGE[t][1] for t in kind_names])
+    rel = np.clip((stakes - threshold) / np.maximum(1.0 - threshold, 1e-9), 0, 0.999)  # see below
+    inc_cfg = cfg.incidents
+    lo = np.array([inc_cfg.severity_low[t] for t in kind_names])
+    hi = np.array([inc_cfg.severity_high[t] for t in kind_names])
     # higher stakes, graver operations: the square root spreads them over the type's range
+    # (rel stops short of 1 so that the floor stays inside the range)
     severity = lo + np.floor(np.sqrt(rel) * (hi - lo + 1)).astype(int)
 
     # the exploit is spent unless it stays stealthy
     used = np.bincount(att, minlength=n)
     survived = rng.binomial(used, w.stealth)
     w.stockpile -= used - survived
-    m.launch(att, tgt, kinds, severity, violation=breach[idx] > 0)
+    launch(m, att, tgt, kinds, severity, violation=breach[idx] > 0)
+
+
+# ----------------------------------------------------------------------------- crime
 
 
 def crime(m: CyberDiplomacyModel) -> None:
-    """Criminal groups strike from safe havens unless the haven enforces norms 13(c), (d)."""
+    """Criminal groups strike from safe havens unless the haven enforces the anti-crime norms."""
     w = m.world
-    cfg = m.config
+    ta = m.config.threat_actors
     rng = m.rng
     groups = [a for a in m.threat_actors if a.criminal]
     if not groups or w.n < 2:
         return
-    cd = [m.catalogue.ids.index(x) for x in ("c", "d") if x in m.catalogue.ids]
+    enforced = m.catalogue.roles.get("haven_enforcement", [])
     weights = w.gdp * w.digital_share
     weights = weights / weights.sum()
+    lo, hi = m.config.incidents.severity_low["crime"], m.config.incidents.severity_high["crime"]
     for g in groups:
         h = g.haven
-        commitment = w.adopted[h, cd].mean() if cd else 0.0
-        enforcement = 0.3 * w.resilience[h] + 0.7 * commitment
-        n_ops = rng.poisson(cfg.threat_actors.crime_rate * g.capability * (1 - 0.5 * enforcement))
+        commitment = w.adopted[h, enforced].mean() if enforced else 0.0
+        enforcement = ta.resilience_enforcement * w.resilience[h] + (
+            ta.commitment_enforcement * commitment
+        )
+        n_ops = rng.poisson(
+            ta.crime_rate * g.capability * (1 - ta.enforcement_effect * enforcement)
+        )
         if n_ops == 0:
             continue
         m.counts["norm_opportunities"] += n_ops if commitment > 0 else 0
-        # a haven bound by (c)/(d) knowingly tolerates the group only if it is bold enough
+        # a haven bound by the anti-crime norms knowingly tolerates the group only if bold
         if commitment > 0:
             tolerated = rng.random(n_ops) < w.boldness[h]
             n_ops = int(tolerated.sum())
             if n_ops == 0:
                 continue
         targets = rng.choice(w.n, size=n_ops, p=weights)
-        lo, hi = SEVERITY_RANGE["crime"]
-        sev = np.minimum(lo + rng.binomial(hi - lo, 0.25 + 0.3 * g.capability, n_ops), hi)
-        m.launch(
+        p_grave = ta.severity_base + ta.severity_capability * g.capability
+        sev = np.minimum(lo + rng.binomial(hi - lo, p_grave, n_ops), hi)
+        launch(
+            m,
             np.full(n_ops, -1),
             targets,
             np.full(n_ops, INCIDENT_TYPES.index("crime")),
@@ -172,11 +222,75 @@ def crime(m: CyberDiplomacyModel) -> None:
         )
 
 
-def replenish(m: CyberDiplomacyModel) -> None:
-    """Held exploits decay (persistence, cut by patching); new ones are found."""
+# ----------------------------------------------------------------------------- new incidents
+
+
+def damage(
+    m: CyberDiplomacyModel, targets: np.ndarray, kinds: np.ndarray, severity: np.ndarray
+) -> np.ndarray:
+    """Damage (billions of USD): damage_scale x severity^2 x type weight x exposed digital GDP."""
     w = m.world
-    ops = m.config.operations
-    p_eff = w.persistence * (1.0 - m.patch_pressure()) / m.market_factor() ** 0.1
-    w.stockpile = m.rng.binomial(w.stockpile, p_eff)
-    w.stockpile += m.rng.poisson(ops.exploit_discovery * w.offense * m.market_factor())
-    np.minimum(w.stockpile, ops.max_stockpile, out=w.stockpile)
+    ec = m.config.economy
+    table = m.config.incidents.damage_weight
+    weight = np.array([table[INCIDENT_TYPES[k]] for k in kinds])
+    exposure = (
+        w.gdp[targets]
+        * BILLIONS_PER_TRILLION
+        * w.digital_share[targets]
+        * (ec.exposure_offset - w.resilience[targets])
+    )
+    return ec.damage_scale * severity.astype(float) ** 2 * weight * exposure
+
+
+def launch(
+    m: CyberDiplomacyModel,
+    initiators: np.ndarray,
+    targets: np.ndarray,
+    kinds: np.ndarray,
+    severity: np.ndarray,
+    violation: np.ndarray,
+    actor: int = -1,
+    haven: int = -1,
+    retaliation_of: int = -1,
+    scripted: bool = False,
+) -> np.ndarray:
+    """Record new operations and their damage; returns their rows in the incident table.
+
+    Unscripted state operations may be disguised (:func:`sim.mechanics.attribution.disguise`);
+    crime points at the group's haven; retaliations and scripted attacks are undisguised.
+    """
+    w = m.world
+    k = len(targets)
+    apparent = np.where(initiators >= 0, initiators, haven).astype(int)
+    actors = np.full(k, actor)
+    false_flag = np.zeros(k, dtype=bool)
+    if retaliation_of < 0 and not scripted:
+        apparent, proxies, false_flag = attribution.disguise(m, initiators, targets, apparent)
+        actors = np.where(proxies >= 0, proxies, actors)
+    dmg = damage(m, targets, kinds, severity)
+    rows = m.incidents.add(
+        k,
+        step=m.steps,
+        initiator=initiators,
+        actor=actors,
+        target=targets,
+        apparent=apparent,
+        type=kinds,
+        severity=severity,
+        false_flag=false_flag,
+        violation=violation,
+        damage=dmg,
+        retaliation_of=retaliation_of,
+    )
+    np.add.at(m.week_damage, targets, dmg)
+    m.counts["incidents"] += k
+    m.counts["crime_incidents"] += int((initiators < 0).sum())
+    for r in rows[violation]:
+        m.enforcement.violation_committed(int(m.incidents.initiator[r]), int(m.incidents.target[r]))
+    m.violations_total += int(violation.sum())
+    # the exposure a victim learns raises the value it puts on the norms breached
+    learn = m.config.negotiation.exposure_learning
+    for t, kd in zip(targets, kinds, strict=True):
+        for nk in m.catalogue.violated_by.get(INCIDENT_TYPES[kd], []):
+            w.exposure[t, nk] += learn
+    return rows

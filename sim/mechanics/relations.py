@@ -14,6 +14,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.mechanics.attribution import cbm_channel
+from sim.mechanics.operations import BILLIONS_PER_TRILLION
+
 if TYPE_CHECKING:
     from sim.model import CyberDiplomacyModel
 
@@ -43,7 +46,7 @@ class Relations:
         tr = m.config.trust
         key = (
             float(w.mission_quality.sum()),
-            id(m.cbm_channel()),
+            id(cbm_channel(m)),
             m.config.missions.trust_rate,
             tr.cbm_gain,
             tr.reversion,
@@ -51,7 +54,7 @@ class Relations:
         cached = m._cache.get("trust_affine")
         if cached is None or cached[0] != key:
             q = np.maximum(w.mission_quality, w.mission_quality.T)
-            drive = m.config.missions.trust_rate * q + tr.cbm_gain * m.cbm_channel()
+            drive = m.config.missions.trust_rate * q + tr.cbm_gain * cbm_channel(m)
             a = 1.0 - drive - tr.reversion
             b = drive + tr.reversion * w.trust0
             np.fill_diagonal(a, 0.0)
@@ -76,6 +79,6 @@ class Relations:
         ) / 52.0
         sanctions_on = (w.sanction_until > m.steps).sum(axis=0)
         cost = m.config.response.sanction_cost * sanctions_on * w.gdp
-        w.gdp = w.gdp * (1.0 + g) - damage / 1000.0 - cost - m.penalties
+        w.gdp = w.gdp * (1.0 + g) - damage / BILLIONS_PER_TRILLION - cost - w.penalties
         np.maximum(w.gdp, 1e-6, out=w.gdp)
-        m.penalties[:] = 0.0
+        w.penalties[:] = 0.0

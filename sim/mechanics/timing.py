@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-_GRID = np.linspace(0.0, 1.0, 2001)
+_GRID = np.linspace(0.0, 1.0, 2001)  # numerical resolution of the search for T*, not behaviour
 
 
 def _tail_mass_and_partial_mean(t: np.ndarray, a: float, b: float) -> tuple[np.ndarray, np.ndarray]:
@@ -90,5 +90,5 @@ def uniform_threshold_closed_form(stealth: float, persistence: float, discount: 
     b = 1.0 - discount * stealth
     if a <= 0:
         return 0.0
-    disc = b * b - 4 * a * a
+    disc = b * b - 4 * a * a  # the quadratic's discriminant
     return float((b - np.sqrt(max(disc, 0.0))) / (2 * a))

@@ -82,7 +82,7 @@ def run(target: str, args: argparse.Namespace | None = None) -> dict[str, Any]:
         b = df["mean_boldness"].to_numpy()
         v = df["mean_vengefulness"].to_numpy()
         for h in horizons:
-            per_horizon[h].append(classify(b[h - 1], v[h - 1]))
+            per_horizon[h].append(classify(b[h - 1], v[h - 1], cfg))
         records.append(
             {
                 "seed": seed,

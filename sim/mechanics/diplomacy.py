@@ -1,0 +1,110 @@
+"""Diplomacy in the world: what norms are worth to states, lobbying and pre-negotiation
+between sessions, the tech accord's growth, sessions, adoption and mediators.
+
+The session protocol itself (utilities, Faratin concession, decision rules) is in
+:mod:`sim.mechanics.negotiation`; organisations convene through
+:meth:`sim.agents.organization.InternationalOrganization.convene`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.mechanics.negotiation import lobby, pre_negotiate
+
+if TYPE_CHECKING:
+    from sim.agents import InternationalOrganization, ThinkTank
+    from sim.model import CyberDiplomacyModel
+
+
+def security_value(m: CyberDiplomacyModel) -> np.ndarray:
+    """(n, K) what each state expects to gain if others are bound by each norm: the norm's
+    security value, more for digital economies, plus what its own incidents taught it.
+    """
+    w = m.world
+    base = m.catalogue.security[None, :] * (
+        0.5 + w.digital_share[:, None] / max(w.digital_share.mean(), 1e-9) * 0.5
+    )
+    return base + np.minimum(w.exposure, 1.0)
+
+
+def mediator_for(m: CyberDiplomacyModel, members: np.ndarray) -> ThinkTank | None:
+    """The think tank advising most of these states (at least two), if mediation is on."""
+    if not m.config.think_tanks.mediation:
+        return None
+    best, count = None, 1
+    for tt in m.think_tanks:
+        c = int(np.isin(members, tt.network).sum())
+        if c > count:
+            best, count = tt, c
+    return best
+
+
+def between_sessions(m: CyberDiplomacyModel) -> None:
+    """Accord companies lobby their home states; missions carry pre-negotiation; positions
+    are pulled back toward national interest.
+    """
+    w = m.world
+    neg = m.config.negotiation
+    cc = m.config.companies
+    companies = m.companies
+    if len(companies) and cc.lobbying > 0:
+        # each accord member pulls its home state; pulls compound, never beyond the target
+        each = cc.lobbying * cc.engagement
+        members = np.bincount([c.home for c in companies if c.accord], minlength=w.n)
+        pull = 1.0 - (1.0 - min(each, 1.0)) ** members
+        if pull.any():
+            target = np.clip(m.catalogue.security + cc.accord_ambition, 0, 1)
+            w.ideal = lobby(w.ideal, pull, target)
+    # consultations come every `consultation_weeks` weeks, at that many times the rate
+    every = neg.consultation_weeks
+    if neg.pre_negotiation > 0 and w.mission_quality.any() and m.steps % every == 0:
+        weights = w.trust * np.maximum(w.mission_quality, w.mission_quality.T)
+        np.fill_diagonal(weights, 0.0)
+        w.ideal = pre_negotiate(w.ideal, weights, min(1.0, neg.pre_negotiation * every))
+    # positions stay anchored to national interest: the pulls above move them only so far
+    w.ideal += neg.national_anchor * (w.ideal0 - w.ideal)
+
+
+def accord_uptake(m: CyberDiplomacyModel) -> None:
+    """Companies outside the accord join, more readily as more of their peers are in."""
+    cc = m.config.companies
+    companies = m.companies
+    if cc.accord_join_rate <= 0 or not len(companies):
+        return
+    share = companies.agg("accord", sum) / len(companies)
+    for c in companies:
+        if not c.accord and m.rng.random() < cc.accord_join_rate * (cc.accord_join_base + share):
+            c.accord = True
+            m.log("accord_joined", actors=[c.name], company=c.name, home=m.world.names[c.home])
+
+
+def sessions(m: CyberDiplomacyModel) -> None:
+    """Organisations whose session falls this week convene."""
+    for org in m.organizations:
+        if org.session_due(m.steps):
+            convene(m, org)
+
+
+def convene(m: CyberDiplomacyModel, org: InternationalOrganization) -> dict:
+    """Hold one session of `org` now and count it."""
+    record = org.convene()
+    m.sessions_total += 1
+    if record["agreed"]:
+        m.agreements_total += 1
+    return record
+
+
+def adopt(
+    m: CyberDiplomacyModel, signatories: np.ndarray, norms: np.ndarray, text: np.ndarray
+) -> None:
+    """Signatories adopt the agreed commitments; co-signatories trust each other more."""
+    w = m.world
+    sub = w.adopted[np.ix_(signatories, norms)]
+    w.adopted[np.ix_(signatories, norms)] = np.maximum(sub, text[None, :])
+    gain = m.config.trust.agreement_gain
+    block = np.ix_(signatories, signatories)
+    w.trust[block] = np.minimum(1.0, w.trust[block] + gain * (1.0 - w.trust[block]))
+    np.fill_diagonal(w.trust, 1.0)
