@@ -77,7 +77,7 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
             default = default if len(default) <= 12 else default[:9] + "..."
             print(
                 f"{k.key:<40} {k.type:<20} {default:<12} {k.unit:<22} {k.bounds:<16} "
-                f"{k.help} [{k.source}]"
+                f"{k.help}" + (f" [{k.source}]" if k.unit else "")
             )
         print(f"{len(rows)} keys")
         return 0

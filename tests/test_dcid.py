@@ -9,11 +9,6 @@ import pytest
 
 from sim.validation import dcid
 
-# the model cannot yet weight which rival an attacker targets: the United States draws
-# only its even share of its rivals' operations (see docs/scenarios.md, rivalries_2000_2020)
-KNOWN_GAPS: set[str] = set()  # figures the model cannot yet reach (none)
-
-
 @pytest.fixture(scope="module")
 def result():
     """Three seeds of the full 21-year scenario (about 10 s)."""
@@ -35,15 +30,7 @@ def test_result_shape(result):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(f.name, marks=pytest.mark.xfail(reason="needs target salience", strict=True))
-        if f.name in KNOWN_GAPS
-        else f.name
-        for f in dcid.FIGURES
-    ],
-)
+@pytest.mark.parametrize("name", [f.name for f in dcid.FIGURES])
 def test_figure_inside_band(result, name):
     """Each calibrated figure's mean over seeds lies inside its band."""
     (fig,) = [f for f in result["figures"] if f["name"] == name]

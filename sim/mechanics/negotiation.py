@@ -52,8 +52,8 @@ import numpy as np
 
 from sim.scenario import DECISION_RULES, Negotiation
 
-# Defaults of [negotiation] initial_concession (Faratin et al.'s kappa), silence_bar and
-# misjudgement; run_session reads them from its params.
+# the default of [negotiation] initial_concession (Faratin et al.'s kappa), for callers of
+# concession_share without a params object; run_session reads every key from its params
 INITIAL_CONCESSION = Negotiation.initial_concession
 
 _MIN_BETA = 1e-6

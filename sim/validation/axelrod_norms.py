@@ -11,7 +11,7 @@ five runs a norm against defection was established" (100 generations). Galán &
 Izquierdo showed the result depends on the horizon, so the norms game is judged over
 1,000 generations by default and both targets also report the shares at Axelrod's
 horizon of 100 generations. The pass bands come from 1,000 seeds of this engine
-(see docs/odd_norms_game.md):
+(see docs/ODD.md, the classic norms game):
 
 * norms, 1,000 generations: collapsed in about 96% of runs, established in about 0%
   (at 100 generations: collapsed about 14%, established about 3%, the rest on the way);

@@ -1,8 +1,8 @@
 """Validation target ``dcid``: the rivalries of 2000-2020 against the real incident record.
 
 Runs the built-in scenario ``rivalries_2000_2020`` (forty rival dyads, 21 years) over
-several seeds and compares what it produces with the real-world figures of
-``FACTS.md``: the incident rate, initiator shares, the United States as target and the
+several seeds and compares what it produces with published real-world figures: the
+incident rate, initiator shares, the United States as target and the
 severity distribution of the Dyadic Cyber Incident and Dispute dataset (DCID 2.0,
 Valeriano & Maness); the share of incidents publicly attributed (CFR Cyber Operations
 Tracker, 85%); the median government attribution lag (about four months); and the
@@ -21,9 +21,10 @@ from typing import Any
 
 import numpy as np
 
+from sim.mechanics.incidents import PUBLIC_RESPONSES
+
 SCENARIO = "rivalries_2000_2020"
 DEFAULT_RUNS = 5
-PUBLIC = ("public", "joint", "sanctions", "retaliation")
 SETTLE_WEEKS = 52  # incidents this close to the end have had no time to be attributed
 
 
@@ -94,7 +95,7 @@ def measure(events: list[dict[str, Any]], steps: int) -> dict[str, float]:
     ops = [e for e in state if e["retaliation_of"] is None]
     settled = [e for e in ops if e["step"] <= steps - SETTLE_WEEKS]
     known = [e for e in settled if e["detected_step"] is not None]
-    public = [e for e in known if e["response"] in PUBLIC]
+    public = [e for e in known if e["response"] in PUBLIC_RESPONSES]
     lags = [e["attributed_step"] - e["step"] for e in public]
     dwell = [e["detected_step"] - e["step"] for e in settled if e["detected_step"] is not None]
     return {
