@@ -19,7 +19,16 @@ PANELS = [
         "Incidents per week",
         ["incidents", "incidents_detected", "incidents_attributed", "misattributions"],
     ),
-    ("Responses", ["public_attributions", "sanctions", "retaliations", "escalations"]),
+    (
+        "Responses",
+        [
+            "public_attributions",
+            "public_misattributions",
+            "sanctions",
+            "retaliations",
+            "escalations",
+        ],
+    ),
     ("Damage (bn USD)", ["damage"]),
     ("Trust", ["mean_trust", "trust_between_blocs"]),
     ("Norms", ["norms_adopted_share", "compliance_rate"]),

@@ -126,7 +126,7 @@ def network_figure(model: CyberDiplomacyModel) -> go.Figure:
             )
         )
 
-    # recent public attributions: accused -> victim
+    # recent attributions (private or public): accused -> victim
     inc = model.incidents
     week = model.steps
     if len(inc):

@@ -88,13 +88,12 @@ def sessions(m: CyberDiplomacyModel) -> None:
             convene(m, org)
 
 
-def convene(m: CyberDiplomacyModel, org: InternationalOrganization) -> dict:
+def convene(m: CyberDiplomacyModel, org: InternationalOrganization) -> None:
     """Hold one session of `org` now and count it."""
     record = org.convene()
     m.sessions_total += 1
     if record["agreed"]:
         m.agreements_total += 1
-    return record
 
 
 def adopt(
