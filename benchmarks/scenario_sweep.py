@@ -22,6 +22,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sim.mechanics.incidents import PUBLIC_RESPONSES  # noqa: E402
 from sim.run import simulate  # noqa: E402
 from sim.validation import dcid  # noqa: E402
 
@@ -86,7 +87,7 @@ def one_run(job: tuple[str, str, dict, int, int | None]) -> dict[str, Any]:
     out["ops_by_year"] = np.bincount(
         [(e["step"] - 1) // 52 for e in ops], minlength=(len(ts) + 51) // 52
     ).tolist()
-    public = [e for e in ops if e["response"] in dcid.PUBLIC and e["attributed_step"]]
+    public = [e for e in ops if e["response"] in PUBLIC_RESPONSES and e["attributed_step"]]
     out["median_lag"] = (
         float(np.median([e["attributed_step"] - e["step"] for e in public]))
         if public

@@ -174,7 +174,7 @@ class States:
     rival_blocs: list[str] = opt(["West:East"], "pairs of rival blocs, written 'A:B'")
     rivals_per_state: float = opt(
         2.0,
-        "mean number of rivals a state has in its rival bloc",
+        "mean number of rivals a state of the larger bloc has in the rival bloc",
         unit="states",
         min=0.0,
         max=100.0,
@@ -263,7 +263,12 @@ class Attribution:
         max=5.0,
     )
     ally_sharing: float = opt(
-        0.5, "weight of allies' shared intelligence", unit=MULT, min=0.0, max=5.0
+        0.25,
+        "evidence a victim gets from allies as a share of its own evidence rate, at the "
+        "allies' mean skill",
+        unit=MULT,
+        min=0.0,
+        max=5.0,
     )
     false_flag_rate: float = opt(
         0.03, "chance an operation plants evidence against a third state", unit=P, min=0.0, max=1.0
@@ -558,13 +563,6 @@ class Response:
     norm_breach_resolve: float = opt(
         1.5,
         "resolve multiplier when the operation breached an adopted norm",
-        unit=MULT,
-        min=1.0,
-        max=10.0,
-    )
-    counter_resolve: float = opt(
-        1.3,
-        "resolve multiplier when the incident is itself a retaliation",
         unit=MULT,
         min=1.0,
         max=10.0,
@@ -916,7 +914,12 @@ class Norms:
         max=1.0,
     )
     imitation: float = opt(
-        0.5, "strength of payoff-biased imitation", unit="per payoff sd", min=0.0, max=100.0
+        0.5,
+        "strength of payoff-biased imitation (Fermi rule)",
+        unit="per payoff unit",
+        source="Szabó & Tőke (1998); Traulsen, Nowak & Pacheco (2006)",
+        min=0.0,
+        max=100.0,
     )
     violator_gdp_loss: float = opt(
         0.001, "GDP share one punishment costs the violator", unit="GDP share", min=0.0, max=0.1
@@ -963,6 +966,14 @@ class Negotiation:
         0.02,
         "weekly pull of a state's positions back to its initial interests",
         unit=PER_WEEK,
+        min=0.0,
+        max=1.0,
+    )
+    digital_security: float = opt(
+        0.5,
+        "share of a norm's security value that scales with a state's digital share "
+        "(relative to the mean); the rest every state gets",
+        unit=SHARE,
         min=0.0,
         max=1.0,
     )

@@ -249,7 +249,8 @@ def build_world(s: Scenario, catalogue: Catalogue, rng: np.random.Generator) -> 
         a, _, b = pair.partition(":")
         ia, ib = bloc_names.index(a), bloc_names.index(b)
         mask = (bloc[:, None] == ia) & (bloc[None, :] == ib)
-        # each state of the smaller bloc gets about `rivals_per_state` rivals in the other
+        # each state of the larger bloc gets about `rivals_per_state` rivals in the other
+        # (states of the smaller bloc get proportionally more)
         size = max(1, min((bloc == ia).sum(), (bloc == ib).sum()))
         draw = rng.random((n, n)) < min(1.0, st.rivals_per_state / size)
         rival |= mask & draw

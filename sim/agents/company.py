@@ -19,7 +19,6 @@ class Company(mesa.Agent):
     it belongs to a tech accord, whose members share with all), publishes technical
     reports (violations become visible), patches (exploits held against the states it
     serves persist less), lobbies its home state's positions if it is an accord member,
-    and suffers a share of the damage in the states it serves.
     """
 
     def __init__(

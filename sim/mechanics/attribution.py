@@ -110,7 +110,7 @@ def evidence_rate(m: CyberDiplomacyModel) -> np.ndarray:
     own = a.evidence_rate * w.attribution_skill
     ally = w.ally * w.trust
     allies = ally @ w.attribution_skill / np.maximum(ally.sum(1), 1.0)
-    rate = own + a.ally_sharing * a.evidence_rate * 0.5 * allies + company_intel(m)
+    rate = own + a.ally_sharing * a.evidence_rate * allies + company_intel(m)
     m._cache["evidence_rate"] = (m.steps, rate)
     return rate
 

@@ -24,8 +24,9 @@ def security_value(m: CyberDiplomacyModel) -> np.ndarray:
     security value, more for digital economies, plus what its own incidents taught it.
     """
     w = m.world
+    d = m.config.negotiation.digital_security
     base = m.catalogue.security[None, :] * (
-        0.5 + w.digital_share[:, None] / max(w.digital_share.mean(), 1e-9) * 0.5
+        (1.0 - d) + w.digital_share[:, None] / max(w.digital_share.mean(), 1e-9) * d
     )
     return base + np.minimum(w.exposure, 1.0)
 

@@ -11,7 +11,7 @@ where vulnerability = digital share x (1 - resilience_shield x resilience) +
 vulnerability_floor and the ratio accused/victim is clipped to [ratio_min, ratio_max]
 (all keys of ``[response]``; the reference severity is ``incidents.reference_severity``).
 Resolve is multiplied by ``norm_breach_resolve`` when the operation breached an adopted
-norm and by ``counter_resolve`` when it was itself a retaliation. It climbs the ladder
+norm. It climbs the ladder
 tolerate < demarche < public attribution (joint with trusting allies) < sanctions < cyber
 retaliation, with the rungs' thresholds as keys; retaliation also needs
 ``retaliation_confidence`` and ``retaliation_capability``.
@@ -75,8 +75,6 @@ def choose_response(m: CyberDiplomacyModel, i: int) -> str:
     )
     if breaches_norm(m, i):
         resolve *= rc.norm_breach_resolve
-    if inc.retaliation_of[i] >= 0:
-        resolve *= rc.counter_resolve
     if (
         resolve >= rc.retaliation_resolve
         and c >= rc.retaliation_confidence
