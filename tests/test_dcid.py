@@ -9,6 +9,7 @@ import pytest
 
 from sim.validation import dcid
 
+
 @pytest.fixture(scope="module")
 def result():
     """Three seeds of the full 21-year scenario (about 10 s)."""

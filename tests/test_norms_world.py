@@ -38,23 +38,67 @@ def test_consensus_is_harder_than_majority():
 
 
 def test_agreement_binds_signatories_and_is_logged():
+    # a session that must agree: delegations concede all the way by the last round
+    # (caution 0) and judge texts without error; with no sovereignty cost no text in
+    # [0, 1] is worth less than -1 against no commitments, the reservation, so by then
+    # every member accepts
     m = CyberDiplomacyModel(
-        "baseline", {"organizations.decision_rule": "qualified_majority"}, rng=1, steps=20
+        "baseline",
+        {
+            "organizations.decision_rule": "qualified_majority",
+            "negotiation.caution": 0.0,
+            "negotiation.misjudgement": 0.0,
+            "negotiation.sovereignty_weight": 0.0,
+            "negotiation.reservation": -1.0,
+        },
+        rng=1,
+        steps=20,
     )
     org = m.organizations[0]
+    trust = m.world.trust.copy()
     record = org.convene()
+    assert record["agreed"] is True
     assert record["rounds"] and all("accept" in r and "object" in r for r in record["rounds"])
     kinds = [e["kind"] for e in m.events]
     assert kinds.count("proposal") == len(record["rounds"])
-    if record["agreed"]:
-        idx = [m.world.index(n) for n in record["signatories"]]
-        text = np.array(list(record["text"].values()))
-        assert np.all(
-            m.world.adopted[idx][:, org.agenda] >= text - 1e-3
-        )  # the record rounds to 3 places
-        assert "agreement" in kinds
-    else:
-        assert "session_failed" in kinds
+    assert "agreement" in kinds and "session_failed" not in kinds
+    assert record["signatories"] == record["rounds"][-1]["accept"]
+    idx = [m.world.index(n) for n in record["signatories"]]
+    assert len(idx) >= m.config.organizations.qualified_majority * len(org.members)
+    text = np.array(list(record["text"].values()))
+    assert text.max() > 0
+    # the record rounds to 3 places
+    assert np.all(m.world.adopted[idx][:, org.agenda] >= text - 1e-3)
+    outside = [i for i in range(m.world.n) if i not in idx]
+    assert not m.world.adopted[outside].any()
+    # co-signatories trust each other more
+    off = ~np.eye(len(idx), dtype=bool)
+    assert np.all(m.world.trust[np.ix_(idx, idx)][off] > trust[np.ix_(idx, idx)][off])
+    assert org.treaties and m.world.adopted.any()
+
+
+def test_session_fails_when_nobody_gains_enough():
+    # a member gains at most its ideal squared from a text when security counts for
+    # nothing, less than a reservation of 1: nobody ever accepts
+    m = CyberDiplomacyModel(
+        "baseline",
+        {
+            "organizations.decision_rule": "consensus",
+            "negotiation.reservation": 1.0,
+            "negotiation.security_weight": 0.0,
+        },
+        rng=1,
+        steps=20,
+    )
+    org = m.organizations[0]
+    record = org.convene()
+    assert record["agreed"] is False
+    assert record["rounds"] and not any(r["accept"] for r in record["rounds"])
+    assert record["signatories"] == []
+    kinds = [e["kind"] for e in m.events]
+    assert "session_failed" in kinds and "agreement" not in kinds
+    assert kinds.count("proposal") == m.config.organizations.rounds
+    assert not m.world.adopted.any() and not org.treaties
 
 
 def test_adopted_norms_count_in_metrics():

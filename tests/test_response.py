@@ -5,7 +5,6 @@ victim's response weighs its certainty and the relative vulnerability of the two
 Baliga, Bueno de Mesquita & Wolitzky (2020, APSR 114:1155): better attribution deters.
 """
 
-import numpy as np
 import pytest
 
 from sim.mechanics.incidents import RESPONSES, TYPE_INDEX
@@ -86,8 +85,21 @@ def test_better_attribution_deters_operations():
 
 
 def test_retaliation_needs_certainty():
+    # a resolute victim: grave incident, full vengefulness, an accused with more to lose;
+    # resolve clears retaliation_resolve, so only the confidence gate decides
     m = _model()
+    w = m.world
+    w.vengefulness[0] = 1.0
+    w.digital_share[0], w.resilience[0] = 0.1, 0.9
+    w.digital_share[1], w.resilience[1] = 0.4, 0.1
+    assert w.offensive_capability[0] > m.config.response.retaliation_capability
+    i = _incident(m, severity=6, confidence=0.8)
+    m.config.response.retaliation_confidence = 0.7
+    assert choose_response(m, i) == "retaliation"
     m.config.response.retaliation_confidence = 0.9
-    i = _incident(m, severity=6, confidence=0.75)
-    assert choose_response(m, i) != "retaliation"
-    assert np.isfinite(m.incidents.confidence[i])
+    assert choose_response(m, i) == "sanctions"  # as resolute, but not certain enough
+    # and a victim without the means cannot retaliate however certain it is
+    m.config.response.retaliation_confidence = 0.7
+    w.offensive_capability[0] = 0.1
+    assert choose_response(m, i) == "sanctions"
+    assert m.incidents.confidence[i] == 0.8
