@@ -181,10 +181,13 @@ def build_world(s: Scenario, catalogue: Catalogue, rng: np.random.Generator) -> 
 
     # generated states fill up to `count` after the listed ones, blocs in proportion
     n_gen = n - len(listed)
-    gen_blocs = np.repeat(np.arange(len(bloc_names)), np.floor(shares * n_gen).astype(int))
-    while len(gen_blocs) < n_gen:  # hand the remainder to the largest shares first
-        gen_blocs = np.append(gen_blocs, np.argsort(-shares)[(len(gen_blocs)) % len(shares)])
-    gen_blocs = np.sort(gen_blocs[:n_gen])
+    # largest remainders (Hamilton's method): whole quotas first, then one more state to
+    # the blocs with the largest remainders (ties: the larger share)
+    quota = shares * n_gen
+    counts = np.floor(quota).astype(int)
+    order = np.lexsort((-shares, -(quota - counts)))
+    counts[order[: n_gen - counts.sum()]] += 1
+    gen_blocs = np.repeat(np.arange(len(bloc_names)), counts)
     bloc = np.concatenate(
         [
             np.array(

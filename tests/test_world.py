@@ -65,9 +65,15 @@ def test_listed_values_override_the_draws():
 def test_bloc_shares_are_honoured():
     w = _world(**{"states.count": 20, "states.bloc_shares": [0.5, 0.25, 0.25]})
     np.testing.assert_array_equal(np.bincount(w.bloc, minlength=3), [10, 5, 5])
-    # the remainder goes to the largest share: 10 x (0.35, 0.25, 0.40) -> 3, 2, 4 + 1
+    # largest remainders: 10 x (0.35, 0.25, 0.40) = 3.5, 2.5, 4: the tie goes to the larger
     w = _world(**{"states.count": 10})
-    np.testing.assert_array_equal(np.bincount(w.bloc, minlength=3), [3, 2, 5])
+    np.testing.assert_array_equal(np.bincount(w.bloc, minlength=3), [4, 2, 4])
+    # 12 x (0.35, 0.25, 0.40) = 4.2, 3, 4.8: the one left goes to the third bloc
+    w = _world(**{"states.count": 12})
+    np.testing.assert_array_equal(np.bincount(w.bloc, minlength=3), [4, 3, 5])
+    for shares, n, want in (([0.1, 0.2, 0.7], 5, [0, 1, 4]), ([0.6, 0.2, 0.2], 4, [2, 1, 1])):
+        w = _world(**{"states.count": n, "states.bloc_shares": shares})
+        np.testing.assert_array_equal(np.bincount(w.bloc, minlength=3), want)
     w = _world(**{"states.count": 12, "states.bloc_shares": [1.0, 0.0, 0.0]})
     assert np.all(w.bloc == 0)
 

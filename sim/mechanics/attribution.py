@@ -29,7 +29,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.mechanics import response
-from sim.mechanics.incidents import RESPONSE_INDEX
+from sim.mechanics.incidents import PUBLIC_RESPONSES, RESPONSE_INDEX, RESPONSES
+
+TRUST_COSTING = ("demarche", *PUBLIC_RESPONSES)  # responses that cost trust with the accused
 
 if TYPE_CHECKING:
     from sim.model import CyberDiplomacyModel
@@ -255,8 +257,10 @@ def reveal(m: CyberDiplomacyModel, i: int) -> None:
     inc.apparent[i] = inc.initiator[i]
     if inc.attributed_step[i] >= 0:
         inc.revealed_step[i] = m.steps
-        tr = m.config.trust
-        m.relations.change_trust(int(inc.target[i]), wrong, tr.reveal_regain * tr.incident_loss)
+        # trust comes back only where the response had cost it (not after tolerating)
+        if RESPONSES[inc.response[i]] in TRUST_COSTING:
+            tr = m.config.trust
+            m.relations.change_trust(int(inc.target[i]), wrong, tr.reveal_regain * tr.incident_loss)
         m.log_incident("revealed", i, wrongly_accused=m.world.names[wrong])
 
 

@@ -236,6 +236,7 @@ def test_reveal_points_at_the_culprit_and_regains_trust():
     i = _incident(m, victim=0, initiator=4, apparent=9)
     m.incidents.attributed_step[i] = 0
     m.incidents.attributed_to[i] = 9
+    m.incidents.response[i] = RESPONSE_INDEX["public"]
     w.trust[0, 9] = w.trust[9, 0] = 0.3
     attribution.reveal(m, i)
     assert m.incidents.apparent[i] == 4
@@ -243,6 +244,19 @@ def test_reveal_points_at_the_culprit_and_regains_trust():
     assert w.trust[0, 9] == pytest.approx(0.3 + 0.5 * 0.2)
     assert w.trust[9, 0] == pytest.approx(0.3 + 0.5 * 0.2)
     assert "revealed" in [e["kind"] for e in m.events]
+
+
+def test_reveal_after_tolerating_changes_no_trust():
+    # a victim that tolerated lost no trust with the accused, so it gets none back
+    m = _model(**{"trust.reveal_regain": 0.5, "trust.incident_loss": 0.2})
+    i = _incident(m, victim=0, initiator=4, apparent=9)
+    m.incidents.attributed_step[i] = 0
+    m.incidents.attributed_to[i] = 9
+    m.incidents.response[i] = RESPONSE_INDEX["tolerate"]
+    before = m.world.trust.copy()
+    attribution.reveal(m, i)
+    assert m.incidents.revealed_step[i] == m.steps
+    np.testing.assert_array_equal(m.world.trust, before)
 
 
 def test_reveal_before_attribution_changes_no_trust():
