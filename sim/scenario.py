@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import re
 import tomllib
 import typing
@@ -1412,9 +1413,14 @@ def all_keys(cls: type = Scenario, prefix: str = "") -> Iterator[tuple[str, Any,
             yield key, tp, f
 
 
+@functools.cache
+def _known_keys() -> dict[str, tuple[Any, Any]]:
+    return {k: (tp, f) for k, tp, f in all_keys()}
+
+
 def check_key(key: str, src: str = "--set") -> tuple[Any, Any]:
     """Return (type, field) of a dotted key, or raise UserError naming close keys."""
-    known = {k: (tp, f) for k, tp, f in all_keys()}
+    known = _known_keys()
     if key in known:
         return known[key]
     if key in RENAMED:
@@ -1457,7 +1463,16 @@ def load_scenario(
                 raise UserError(override_source, exc.key, exc.expected) from None
         raise
     scen.source = src
-    _cross_check(scen)
+    try:
+        _cross_check(scen)
+    except UserError as exc:
+        # a check that fails on an overridden key is blamed on the override
+        key = exc.key or ""
+        if any(
+            key == k or key.startswith(k + ".") or k.startswith(key + ".") for k in overrides or {}
+        ):
+            raise UserError(override_source, exc.key, exc.expected) from None
+        raise
     return scen
 
 
@@ -1538,6 +1553,13 @@ def _cross_check(s: Scenario) -> None:
         )
     if r.ratio_min > r.ratio_max:
         raise UserError(src, "response.ratio_min", "expected <= response.ratio_max")
+    ta = s.threat_actors
+    if ta.severity_base + ta.severity_capability > 1.0:
+        raise UserError(
+            src,
+            "threat_actors.severity_base",
+            "expected severity_base + severity_capability <= 1 (a chance per severity point)",
+        )
     valid_members = {"all", *st.blocs, *names}
     for i, body in enumerate(s.organizations.bodies):
         for m in body.members:

@@ -1,0 +1,206 @@
+"""Write experiments/examples/screening-all.toml: Morris screening of every numeric key.
+
+Every int and float key of the world model (``sim.scenario.numeric_keys()``) is swept over
+a range around its value in the baseline scenario: half to one and a half times the value,
+clipped to the key's bounds (``[0, 0.2]``-ish when the value is 0; integers rounded, with
+low < high). The file is validated with the experiment loader before it is written.
+
+    .venv/bin/python scripts/make_screening.py            # writes the file
+    .venv/bin/python scripts/make_screening.py --check    # fails if the file is stale
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from experiments.spec import load_experiment  # noqa: E402
+from sim.scenario import KeyInfo, load_scenario, numeric_keys  # noqa: E402
+
+OUT = ROOT / "experiments" / "examples" / "screening-all.toml"
+SCENARIO = "baseline"
+STEPS = 260  # five years of weeks
+SAMPLES = 2  # Morris trajectories r: r * (d + 1) runs of 1-2.5 s each (docs/experiments.md)
+POINTS = 4  # Morris grid points p
+SEED = 2027
+LOW, HIGH = 0.5, 1.5  # the range: this share of the baseline value on either side
+ZERO_HIGH = 0.2  # upper end of a float range whose baseline value is 0
+
+# Keys left out on purpose, with the reason (numeric_keys() already leaves out the
+# scenario section: the start year only labels the calendar, steps is the horizon).
+SKIP: dict[str, str] = {}
+
+# Pairs that the scenario loader requires in order (low key <= high key): their ranges
+# must not overlap, or a trajectory could pair a high minimum with a low maximum.
+ORDERED = [
+    ("states.concession_min", "states.concession_max"),
+    ("response.ratio_min", "response.ratio_max"),
+    ("response.retaliation_severity_min", "response.retaliation_severity_max"),
+]
+
+OUTCOMES = [
+    ("incidents", "incidents", "sum"),
+    ("escalations", "escalations", "sum"),
+    ("norms_adopted_share", "norms_adopted_share", "final"),
+    ("mean_trust", "mean_trust", "final"),
+]
+
+
+def baseline_value(scen, key: str):
+    """The key's value in the baseline scenario (the file may override the default)."""
+    value = scen
+    for part in key.split("."):
+        value = getattr(value, part)
+    return value
+
+
+def _half_up(x: float) -> int:
+    return int(math.floor(x + 0.5))
+
+
+def key_range(info: KeyInfo, value: float) -> tuple[float, float] | None:
+    """[low, high] around ``value`` within the key's bounds; None when it collapses."""
+    lo_b = -math.inf if info.min is None else float(info.min)
+    hi_b = math.inf if info.max is None else float(info.max)
+    if info.type == "an integer":
+        v = int(value)
+        if v == 0:
+            low, high = 0, 1
+        else:
+            a, b = sorted((_half_up(LOW * v), _half_up(HIGH * v)))
+            low, high = a, b
+        low, high = max(int(math.ceil(lo_b)), low), min(int(math.floor(hi_b)), high)
+        if low >= high:  # widen by one on whichever side the bounds allow
+            if high + 1 <= hi_b:
+                high = low + 1
+            elif low - 1 >= lo_b:
+                low = high - 1
+            else:
+                return None
+        return low, high
+    v = float(value)
+    if v == 0:
+        low, high = 0.0, ZERO_HIGH
+    else:
+        low, high = sorted((LOW * v, HIGH * v))  # a negative value swaps the ends
+    low, high = max(lo_b, low), min(hi_b, high)
+    if not low < high:
+        return None
+    return low, high
+
+
+def _num(x: float, kind: str) -> str:
+    if kind == "an integer":
+        return str(int(x))
+    text = repr(round(float(x), 10))
+    return text if any(c in text for c in ".en") else text + ".0"
+
+
+def build() -> tuple[str, int]:
+    """The file's text and the number of parameters."""
+    scen = load_scenario(SCENARIO)
+    keys = [k for k in numeric_keys() if k.key not in SKIP]
+    ranges: dict[str, tuple[float, float]] = {}
+    infos = {k.key: k for k in keys}
+    collapsed: list[str] = []
+    for k in keys:
+        r = key_range(k, baseline_value(scen, k.key))
+        if r is None:
+            collapsed.append(k.key)
+        else:
+            ranges[k.key] = r
+    for lo_key, hi_key in ORDERED:
+        if lo_key in ranges and hi_key in ranges and ranges[lo_key][1] > ranges[hi_key][0]:
+            # raise the maximum's low end to the minimum's high end
+            low, high = ranges[lo_key][1], ranges[hi_key][1]
+            if low < high:
+                ranges[hi_key] = (low, high)
+            else:
+                del ranges[hi_key]
+                collapsed.append(hi_key)
+
+    d = len(ranges)
+    runs = SAMPLES * (d + 1)
+    lines = [
+        f"# Which of the model's {d} numeric levers matter for incidents, escalations, norms "
+        "adopted and trust?",
+        "# Generated by scripts/make_screening.py (do not edit by hand): Morris screening of every",
+        "# numeric key of the world model, each from half to 1.5 times its baseline value (within",
+        "# its bounds). Run: .venv/bin/python run.py sweep experiments/examples/screening-all.toml",
+        f"# --workers 2 --out /tmp/screening-all ({runs} runs of {STEPS} weeks).",
+        "[experiment]",
+        'name = "screening-all"',
+        f'scenario = "{SCENARIO}"',
+        f"steps = {STEPS}",
+        "replicates = 1",
+        f"seed = {SEED}",
+        "",
+        "[design]",
+        'method = "morris"',
+        f"samples = {SAMPLES}",
+        f"points = {POINTS}",
+        "",
+        "# Left out: the scenario section (start_year labels the calendar, steps is the",
+        "# horizon; numeric_keys() does not list them).",
+    ]
+    for key, why in SKIP.items():
+        lines.append(f"# Skipped {key}: {why}")
+    if collapsed:
+        lines.append(f"# Skipped (range collapses within bounds): {', '.join(collapsed)}")
+    else:
+        lines.append("# No key skipped for a collapsed range.")
+    lines += ["[parameters]"]
+    for key, (low, high) in ranges.items():
+        info = infos[key]
+        lines.append(
+            f'"{key}" = {{ low = {_num(low, info.type)}, high = {_num(high, info.type)} }}'
+        )
+    lines += ["", "[outcomes]"]
+    for name, metric, agg in OUTCOMES:
+        if name == metric:
+            lines.append(f'{name} = "{agg}"')
+        else:
+            lines.append(f'{name} = {{ metric = "{metric}", aggregate = "{agg}" }}')
+    return "\n".join(lines) + "\n", d
+
+
+def validate(text: str) -> None:
+    """Load the text with the experiment loader (types and bounds of both ends of every range).
+
+    Then load the baseline with each ordered pair at its closest ends together.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / OUT.name
+        path.write_text(text)
+        params = {p.name: p for p in load_experiment(path).parameters}
+    for lo_key, hi_key in ORDERED:
+        if lo_key in params and hi_key in params:
+            lo_p, hi_p = params[lo_key], params[hi_key]
+            load_scenario(SCENARIO, {lo_key: lo_p.cast(lo_p.high), hi_key: hi_p.cast(hi_p.low)})
+
+
+def main() -> int:
+    """Write the file (or, with --check, compare it); the exit code."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="fail if the file is stale")
+    args = parser.parse_args()
+    text, d = build()
+    validate(text)
+    if args.check:
+        if not OUT.is_file() or OUT.read_text() != text:
+            print(f"{OUT.relative_to(ROOT)} is stale: run scripts/make_screening.py")
+            return 1
+        return 0
+    OUT.write_text(text)
+    print(f"wrote {OUT.relative_to(ROOT)}: {d} parameters, {SAMPLES * (d + 1)} runs")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
