@@ -54,7 +54,11 @@ class Plan:
         """What every run shares."""
         exp = self.experiment
         return RunConfig(
-            exp.scenario, exp.steps, tuple((o.name, o.metric, o.aggregate) for o in exp.outcomes)
+            exp.scenario,
+            exp.steps,
+            tuple((o.name, o.metric, o.aggregate) for o in exp.outcomes),
+            tuple(exp.series_metrics),
+            tuple(exp.run_metrics),
         )
 
     def task(self, run_id: int) -> Task:
@@ -142,7 +146,7 @@ def run_batch(
     resume: bool = False,
     quiet: bool = False,
     report: bool = True,
-    png: bool | None = None,
+    png: bool = False,
     argv: list[str] | None = None,
     evaluator: Evaluator | None = None,
 ) -> BatchResult:
@@ -203,6 +207,8 @@ def run_batch(
 
     from tqdm import tqdm
 
+    # no monitor thread: it would outlive the batch, and the next pool could not fork
+    tqdm.monitor_interval = 0
     bar = tqdm(
         total=the_plan.total,
         initial=len(skip),

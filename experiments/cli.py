@@ -24,6 +24,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         resume=args.resume,
         quiet=args.quiet,
+        png=args.png,
     )
     print(
         f"{res.out}: {res.total} runs ({res.ran} now, {res.skipped} before), "
@@ -36,7 +37,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     """Rebuild report.html (and the consolidated tables) of a finished or partial batch."""
     from experiments.report import build_report
 
-    path = build_report(args.dir)
+    path = build_report(args.dir, png=args.png)
     print(path)
     return 0
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.stats import qmc
 
 from experiments.seeds import design_rng
 from experiments.spec import Experiment, Parameter
@@ -49,6 +48,8 @@ def grid(exp: Experiment, rng: np.random.Generator) -> Design:
 
 def lhs(exp: Experiment, rng: np.random.Generator) -> Design:
     """Latin hypercube of ``samples`` points (scipy.stats.qmc.LatinHypercube)."""
+    from scipy.stats import qmc  # imported on use: scipy.stats costs ~1 s to import
+
     unit = qmc.LatinHypercube(d=len(exp.parameters), rng=rng).random(exp.samples)
     return Design("lhs", _map(exp.parameters, unit), {"samples": exp.samples})
 
@@ -59,6 +60,8 @@ def saltelli_matrices(d: int, n: int, rng: np.random.Generator) -> np.ndarray:
     AB_i is A with column i taken from B (Saltelli et al. 2010), as
     scipy.stats.sobol_indices expects its ``f_A``, ``f_B``, ``f_AB``.
     """
+    from scipy.stats import qmc
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # balance warnings for n not a power of 2
         base = qmc.Sobol(d=2 * d, scramble=True, rng=rng).random(n)

@@ -10,15 +10,18 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
+import warnings
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from itertools import islice
 from typing import Any, Protocol
 
-from experiments.runner import RunConfig, Task, execute
+from experiments.runner import RunConfig, Task, execute, execute_many
 from sim.errors import UserError
 
 Result = tuple[dict[str, Any], bytes | None]
+TASK_SECONDS = 0.5  # a Dask task carries runs worth about this much work...
+MAX_CHUNK = 64  # ...but never more than this many
 
 
 class Evaluator(Protocol):
@@ -59,8 +62,12 @@ class LocalEvaluator:
             raise UserError("--workers", None, f"expected at least 1, got {self.workers}")
         _warm()  # import in the parent: forked workers inherit the loaded modules
         self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_context())
-        # start every worker now, before the parent starts any threads (progress bar, Arrow)
-        list(self.pool.map(_warm_task, range(self.workers)))
+        # start every worker now, before the parent starts threads of its own (progress bar)
+        with warnings.catch_warnings():
+            warnings.filterwarnings(
+                "ignore", message=".*multi-threaded.*fork", category=DeprecationWarning
+            )
+            list(self.pool.map(_warm_task, range(self.workers)))
         self.description = f"local process pool, {self.workers} worker(s)"
 
     def imap(self, tasks: Iterable[Task], config: RunConfig) -> Iterator[Result]:
@@ -86,17 +93,21 @@ class LocalEvaluator:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _threads() -> int:
-    try:
-        return len(os.listdir("/proc/self/task"))  # native threads too (Arrow, BLAS)
-    except OSError:
-        return threading.active_count()
+def _python_threads() -> int:
+    return threading.active_count()
 
 
 def _context() -> multiprocessing.context.BaseContext:
-    """Fork while this process is single-threaded (fast, warm); else a forkserver."""
+    """Fork (fast: workers start warm, in milliseconds) unless Python threads run here.
+
+    The only other threads at this point are native ones that wait idle: BLAS's pool,
+    which numpy starts on import, and Arrow's. Both libraries register fork handlers, and
+    mesa.batch_run forks the same way. A forkserver costs about a second of imports per
+    batch, which is the whole budget for a small one, so it is kept for when Python
+    threads of ours are running (their locks could be held at the fork).
+    """
     methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and _threads() == 1:
+    if "fork" in methods and _python_threads() == 1:
         return multiprocessing.get_context("fork")
     if "forkserver" in methods:
         ctx = multiprocessing.get_context("forkserver")
@@ -152,23 +163,41 @@ class DaskEvaluator:
         )
 
     def imap(self, tasks: Iterable[Task], config: RunConfig) -> Iterator[Result]:
-        """Submit a bounded window of runs; yield each as it finishes."""
+        """Submit a bounded window of chunks of runs; yield each run as its chunk finishes.
+
+        Short runs travel several to a task, so that Dask's cost per task (some
+        milliseconds) stays small against the work: the first tasks carry one run each,
+        then chunks grow until a task takes about ``TASK_SECONDS``.
+        """
         from distributed import as_completed
 
         it = iter(tasks)
-        window = 4 * max(self.threads, 1)
-        futures = [self.client.submit(execute, t, config, pure=False) for t in islice(it, window)]
+        window = 2 * max(self.threads, 1)
+        chunk = 1
+        walls: list[float] = []
+
+        def submit() -> Any:
+            batch = list(islice(it, chunk))
+            return self.client.submit(execute_many, batch, config, pure=False) if batch else None
+
+        futures = [f for f in (submit() for _ in range(window)) if f is not None]
         ac = as_completed(futures)
         try:
             for fut in ac:
                 try:
-                    result = fut.result()
+                    results = fut.result()
                 except Exception as exc:  # the worker itself died (KilledWorker and such)
                     raise RuntimeError(f"dask lost a run: {exc}") from exc
                 fut.release()
-                yield result
-                for t in islice(it, 1):
-                    ac.add(self.client.submit(execute, t, config, pure=False))
+                for result in results:
+                    walls.append(float(result[0].get("wall_seconds", 0.0)))
+                    yield result
+                if walls:
+                    mean = sum(walls[-64:]) / len(walls[-64:])
+                    chunk = max(1, min(MAX_CHUNK, int(TASK_SECONDS / max(mean, 1e-3))))
+                nxt = submit()
+                if nxt is not None:
+                    ac.add(nxt)
         finally:
             for fut in list(ac.futures):
                 fut.cancel()

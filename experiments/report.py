@@ -1,7 +1,6 @@
 """report.html: one self-contained page per batch (plotly.js inside, opens offline), plus
-the same charts as PNG in ``charts/`` where a headless Chrome is available (kaleido).
-
-Set ``EXPERIMENTS_PNG=0`` in the environment to skip the PNGs (they take a few seconds).
+the same charts as PNG in ``charts/`` on request (``--png``; needs a headless Chrome for
+kaleido, and takes a few seconds).
 """
 
 from __future__ import annotations
@@ -49,7 +48,7 @@ def _table(df: pd.DataFrame, floatfmt: str = "{:.4g}") -> str:
     )
 
 
-def build_report(out: str | Path, quiet: bool = False, png: bool | None = None) -> Path:
+def build_report(out: str | Path, quiet: bool = False, png: bool = False) -> Path:
     """Consolidate the batch's tables and write report.html (and charts/*.png)."""
     out = Path(out)
     store = BatchStore(out)
@@ -119,8 +118,10 @@ def build_report(out: str | Path, quiet: bool = False, png: bool | None = None) 
                 figs.append((f"{o}_morris", charts.morris_bars(mor, o)))
 
     # time-series fans: per design point when there are few, else over all runs
-    metrics = list(dict.fromkeys(o.metric for o in exp.outcomes))
-    if len(ok):
+    # (the outcomes' metrics among those the batch stored week by week)
+    stored = set(exp.series_metrics)
+    metrics = [m for m in dict.fromkeys(o.metric for o in exp.outcomes) if m in stored]
+    if len(ok) and metrics:
         npoints = ok["point"].nunique()
         point_of = ok.set_index("run_id")["point"]
         chosen = sorted(ok["point"].unique())[:MAX_FAN_POINTS]
@@ -162,8 +163,6 @@ def build_report(out: str | Path, quiet: bool = False, png: bool | None = None) 
 
     path = out / "report.html"
     _write_html(path, exp, manifest, runs, failed, summary, design, sections, figs)
-    if png is None:
-        png = os.environ.get("EXPERIMENTS_PNG", "1") not in ("0", "false", "no")
     if png and figs:
         write_pngs(out / "charts", figs, quiet=quiet)
     return path

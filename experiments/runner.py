@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import time
 import traceback
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,8 @@ class RunConfig:
     scenario: str
     steps: int
     outcomes: tuple[tuple[str, str, str], ...]  # (name, metric, aggregate)
+    series: tuple[str, ...] = ()  # metrics stored week by week
+    metrics: tuple[str, ...] = ()  # metrics a run records: the series and the outcomes' own
 
 
 @dataclass(frozen=True)
@@ -52,16 +55,29 @@ def outcomes_of(ts: pd.DataFrame, outcomes: tuple[tuple[str, str, str], ...]) ->
     return {name: aggregate(ts[metric], how) for name, metric, how in outcomes}
 
 
-def timeseries_bytes(run_id: int, ts: pd.DataFrame) -> bytes:
-    """The run's per-step table as Parquet, keyed by a leading run_id column."""
-    ts = ts.copy()
-    ts.insert(0, "run_id", np.int64(run_id))
-    for col in ts.columns:
-        if col not in ("run_id", "step"):
-            ts[col] = ts[col].astype("float64")  # one schema for every run, whatever the values
+def timeseries_bytes(run_id: int, ts: pd.DataFrame, columns: Sequence[str] | None = None) -> bytes:
+    """The run's per-step table (``columns`` only, if given) as Parquet, keyed by a leading
+    run_id column; every metric as float64, so every run has one schema.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    cols = [c for c in ts.columns if c != "step"] if columns is None else list(columns)
+    n = len(ts)
+    arrays = [
+        pa.array(np.full(n, run_id, dtype=np.int64)),
+        pa.array(ts["step"].to_numpy(dtype=np.int64)),
+        *(pa.array(ts[c].to_numpy(dtype=np.float64)) for c in cols),
+    ]
+    table = pa.Table.from_arrays(arrays, names=["run_id", "step", *cols])
     buf = io.BytesIO()
-    ts.to_parquet(buf, index=False, compression="zstd")
+    pq.write_table(table, buf, compression="zstd")
     return buf.getvalue()
+
+
+def execute_many(tasks: list[Task], config: RunConfig) -> list[tuple[dict[str, Any], bytes | None]]:
+    """Several runs in one go (a Dask task carries a chunk of short runs)."""
+    return [execute(t, config) for t in tasks]
 
 
 def execute(task: Task, config: RunConfig) -> tuple[dict[str, Any], bytes | None]:
@@ -78,10 +94,17 @@ def execute(task: Task, config: RunConfig) -> tuple[dict[str, Any], bytes | None
     row.update(params)
     start = time.perf_counter()
     try:
-        result = simulate(config.scenario, params, seed=task.seed, steps=config.steps)
+        result = simulate(
+            config.scenario,
+            params,
+            seed=task.seed,
+            steps=config.steps,
+            metrics=config.metrics or None,
+            events=False,
+        )
         ts = result.timeseries
         out = outcomes_of(ts, config.outcomes)
-        data: bytes | None = timeseries_bytes(task.run_id, ts)
+        data: bytes | None = timeseries_bytes(task.run_id, ts, config.series or None)
         row.update(status="ok", error="")
     except Exception:  # a failed run is data, not the end of the batch
         out = {name: float("nan") for name, _, _ in config.outcomes}

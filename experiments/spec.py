@@ -23,7 +23,16 @@ AGGREGATES = ("sum", "mean", "final", "first", "max", "min", "median", "std")
 NORMS_GAME_METRICS = tuple(c for c in NORMS_GAME_COLUMNS if c != "step")
 
 _SECTIONS = {
-    "experiment": ("name", "description", "scenario", "steps", "generations", "replicates", "seed"),
+    "experiment": (
+        "name",
+        "description",
+        "scenario",
+        "steps",
+        "generations",
+        "replicates",
+        "seed",
+        "series",
+    ),
     "design": ("method", "samples", "points", "confidence"),
     "parameters": None,
     "outcomes": None,
@@ -112,6 +121,9 @@ class Experiment:
     description: str = ""
     morris_points: int = 4
     confidence: float = 0.95
+    # metrics stored week by week for every run (None: all of them, as batches before
+    # this option did); by default the metrics the outcomes use
+    series: list[str] | None = None
     text: str = field(default="", repr=False)  # the file as written, kept with the batch
 
     @property
@@ -141,6 +153,7 @@ class Experiment:
             "confidence": self.confidence,
             "parameters": [p.to_dict() for p in self.parameters],
             "outcomes": [o.to_dict() for o in self.outcomes],
+            "series": self.series,
         }
 
     @classmethod
@@ -149,7 +162,20 @@ class Experiment:
         d = dict(d)
         d["parameters"] = [Parameter(**p) for p in d["parameters"]]
         d["outcomes"] = [Outcome(**o) for o in d["outcomes"]]
+        d.setdefault("series", None)  # batches written before `series` stored every metric
         return cls(**d)
+
+    @property
+    def series_metrics(self) -> list[str]:
+        """The metrics stored week by week."""
+        if self.series is not None:
+            return list(self.series)
+        return list(NORMS_GAME_METRICS if self.kind == "norms_game" else METRICS)
+
+    @property
+    def run_metrics(self) -> list[str]:
+        """The metrics a run must record: those stored and those the outcomes use."""
+        return list(dict.fromkeys([*self.series_metrics, *(o.metric for o in self.outcomes)]))
 
     def identity(self) -> dict[str, Any]:
         """What must not change between a batch and its ``--resume``."""
@@ -399,6 +425,7 @@ def load_experiment(path: str | Path) -> Experiment:
     if not outcomes_in:
         raise UserError(src, "outcomes", 'expected at least one outcome, e.g. incidents = "sum"')
     outcomes = [_outcome(k, v, metrics, src) for k, v in outcomes_in.items()]
+    series = _series(ex.get("series", "outcomes"), outcomes, metrics, src)
     clash = set(p.name for p in params) & set(o.name for o in outcomes)
     if clash:
         raise UserError(
@@ -419,5 +446,28 @@ def load_experiment(path: str | Path) -> Experiment:
         description=description,
         morris_points=morris_points,
         confidence=float(confidence),
+        series=series,
         text=path.read_text(),
+    )
+
+
+def _series(value: Any, outcomes: list[Outcome], metrics: tuple[str, ...], src: str) -> list[str]:
+    """``series``: "outcomes" (the metrics the outcomes use), "all", or a list of metrics."""
+    if value == "outcomes":
+        return list(dict.fromkeys(o.metric for o in outcomes))
+    if value == "all":
+        return list(metrics)
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        for v in value:
+            if v not in metrics:
+                raise UserError(
+                    src,
+                    "experiment.series",
+                    f"unknown metric {v!r} (expected one of: {', '.join(metrics)})",
+                )
+        return list(dict.fromkeys(value))
+    raise UserError(
+        src,
+        "experiment.series",
+        f'expected "outcomes", "all" or a list of metrics, got {value!r}',
     )

@@ -86,9 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--out", default=None, help="output folder (default: runs/NAME)")
     w.add_argument("--resume", action="store_true", help="continue an interrupted batch")
     w.add_argument("--quiet", action="store_true", help="no progress bar")
+    w.add_argument("--png", action="store_true", help="also write the charts as PNG (slower)")
 
     rep = sub.add_parser("report", help="rebuild the report of a finished or partial batch")
     rep.add_argument("dir", help="batch output folder")
+    rep.add_argument("--png", action="store_true", help="also write the charts as PNG (slower)")
 
     rr = sub.add_parser("rerun", help="re-run one run of a batch and check it matches")
     rr.add_argument("dir", help="batch output folder")

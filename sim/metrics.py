@@ -6,6 +6,7 @@ outcomes, the app's charts and the docs.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -72,46 +73,59 @@ HEADLINE = [
 ]
 
 
-def collect(m: CyberDiplomacyModel) -> dict[str, float]:
-    """Every metric (``METRICS``) this week, from the model's counts and state."""
-    w = m.world
-    c = m.counts
-    n = w.n
+def _cross_bloc(m: CyberDiplomacyModel) -> np.ndarray:
     if "cross_bloc" not in m._cache:
+        w = m.world
         m._cache["cross_bloc"] = w.bloc[:, None] != w.bloc[None, :]
-    cross = m._cache["cross_bloc"]
-    m.norm_opportunities += c["norm_opportunities"]
-    return {
-        "incidents": c["incidents"],
-        "incidents_detected": c["incidents_detected"],
-        "incidents_attributed": c["incidents_attributed"],
-        "misattributions": c["misattributions"],
-        "public_misattributions": c["public_misattributions"],
-        "retaliations": c["retaliations"],
-        "escalations": c["escalations"],
-        "sanctions": c["sanctions"],
-        "damage": float(m.week_damage.sum()),
-        "gdp_index": float(w.gdp.sum() / m.gdp_start),
-        "mean_trust": float((w.trust.sum() - n) / (n * n - n)) if n > 1 else 1.0,
-        "trust_between_blocs": float(w.trust[cross].mean()) if cross.any() else float("nan"),
-        "agreements": m.agreements_total,
-        "norms_adopted_share": float((w.adopted >= ADOPTION_LEVEL).mean()),
-        "compliance_rate": 1.0 - m.violations_total / max(m.norm_opportunities, 1)
-        if m.norm_opportunities
-        else 1.0,
-        "violations": c["violations"],
-        "punishments": c["punishments"],
-        "mean_boldness": float(w.boldness.mean()),
-        "mean_vengefulness": float(w.vengefulness.mean()),
-        "crime_incidents": c["crime_incidents"],
-        "public_attributions": c["public_attributions"],
-        "joint_attributions": c["joint_attributions"],
-        "demarches": c["demarches"],
-        "sessions": m.sessions_total,
-        "mean_expertise": float(w.expertise.mean()),
-        "hotlines": int(np.triu(w.hotline, 1).sum()),
-        "accord_members": m.companies.agg("accord", sum) if len(m.companies) else 0,
-        "attribution_lag": c["lag_sum"] / c["incidents_attributed"]
-        if c["incidents_attributed"]
-        else float("nan"),
-    }
+    return m._cache["cross_bloc"]
+
+
+def _mean_trust(m: CyberDiplomacyModel) -> float:
+    n = m.world.n
+    return float((m.world.trust.sum() - n) / (n * n - n)) if n > 1 else 1.0
+
+
+def _trust_between_blocs(m: CyberDiplomacyModel) -> float:
+    cross = _cross_bloc(m)
+    return float(m.world.trust[cross].mean()) if cross.any() else float("nan")
+
+
+def _compliance(m: CyberDiplomacyModel) -> float:
+    if not m.norm_opportunities:
+        return 1.0
+    return 1.0 - m.violations_total / max(m.norm_opportunities, 1)
+
+
+def _lag(m: CyberDiplomacyModel) -> float:
+    c = m.counts
+    return c["lag_sum"] / c["incidents_attributed"] if c["incidents_attributed"] else float("nan")
+
+
+def _count(name: str) -> Callable[[CyberDiplomacyModel], float]:
+    return lambda m: m.counts[name]
+
+
+# how each metric is computed from the model at the end of a week
+REPORTERS: dict[str, Callable[[CyberDiplomacyModel], float]] = {
+    **{k: _count(k) for k, (_, kind) in METRICS.items() if kind == "flow" and k != "damage"},
+    "damage": lambda m: float(m.week_damage.sum()),
+    "gdp_index": lambda m: float(m.world.gdp.sum() / m.gdp_start),
+    "mean_trust": _mean_trust,
+    "trust_between_blocs": _trust_between_blocs,
+    "agreements": lambda m: m.agreements_total,
+    "norms_adopted_share": lambda m: float((m.world.adopted >= ADOPTION_LEVEL).mean()),
+    "compliance_rate": _compliance,
+    "mean_boldness": lambda m: float(m.world.boldness.mean()),
+    "mean_vengefulness": lambda m: float(m.world.vengefulness.mean()),
+    "sessions": lambda m: m.sessions_total,
+    "mean_expertise": lambda m: float(m.world.expertise.mean()),
+    "hotlines": lambda m: int(np.triu(m.world.hotline, 1).sum()),
+    "accord_members": lambda m: m.companies.agg("accord", sum) if len(m.companies) else 0,
+    "attribution_lag": _lag,
+}
+assert set(REPORTERS) == set(METRICS), "every metric needs a reporter"
+
+
+def collect(m: CyberDiplomacyModel, names: Sequence[str] | None = None) -> dict[str, float]:
+    """The metrics this week: all of ``METRICS`` in their order, or ``names`` in theirs."""
+    return {k: REPORTERS[k](m) for k in (METRICS if names is None else names)}

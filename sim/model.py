@@ -9,11 +9,13 @@ week.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import mesa
 import numpy as np
+import pandas as pd
 
 from sim import interventions
 from sim.agents import (
@@ -42,6 +44,10 @@ class CyberDiplomacyModel(mesa.Model):
         overrides: dotted keys to override, e.g. ``{"states.attribution_skill": 0.8}``.
         rng: seed or generator (Mesa convention); the only source of randomness.
         steps: horizon in weeks (default: the scenario's); ``running`` turns False there.
+        metrics: record only these metrics, week by week, in :attr:`series` (a sweep that
+            needs a few); default: every metric of ``METRICS``, through Mesa's
+            DataCollector (``model.datacollector``).
+        record_events: keep the event log (``model.events``); a sweep does not need it.
         **dotted: further overrides as keyword arguments with dotted names, so that
             ``mesa.batch_run(CyberDiplomacyModel, parameters={"states.attribution_skill":
             [..]})`` works.
@@ -54,6 +60,8 @@ class CyberDiplomacyModel(mesa.Model):
         overrides: dict[str, Any] | None = None,
         rng: Any = None,
         steps: int | None = None,
+        metrics: Sequence[str] | None = None,
+        record_events: bool = True,
         **dotted: Any,
     ) -> None:
         super().__init__(rng=rng)
@@ -85,10 +93,21 @@ class CyberDiplomacyModel(mesa.Model):
         self._create_agents()
         self._adopt_initial_norms()
         interventions.check_scripted(self)
-        self.datacollector = mesa.DataCollector(
-            model_reporters={k: (lambda m, k=k: m.current[k]) for k in METRICS}
-        )
+        self.record_events = record_events
         self.current: dict[str, float] = {}
+        # every metric through Mesa's DataCollector, or a lean record of the few asked for
+        self.metric_names = list(METRICS) if metrics is None else list(metrics)
+        unknown = [k for k in self.metric_names if k not in METRICS]
+        if unknown:
+            raise ValueError(f"unknown metrics {unknown} (expected names from sim.metrics)")
+        self.series: list[list[float]] | None = None
+        self.datacollector: mesa.DataCollector | None = None
+        if metrics is None:
+            self.datacollector = mesa.DataCollector(
+                model_reporters={k: (lambda m, k=k: m.current[k]) for k in METRICS}
+            )
+        else:
+            self.series = []
 
     # ------------------------------------------------------------------ the agents
 
@@ -266,8 +285,13 @@ class CyberDiplomacyModel(mesa.Model):
         self._investigation()
         self._diplomacy()
         self._consequences()
-        self.current = collect(self)
-        self.datacollector.collect(self)
+        self.norm_opportunities += self.counts["norm_opportunities"]
+        if self.series is None:
+            self.current = collect(self)
+            self.datacollector.collect(self)
+        else:
+            self.current = collect(self, self.metric_names)
+            self.series.append(list(self.current.values()))
         if self.steps >= self.horizon:
             self.running = False
 
@@ -313,12 +337,25 @@ class CyberDiplomacyModel(mesa.Model):
 
     # ------------------------------------------------------------------ records
 
+    def timeseries(self) -> pd.DataFrame:
+        """The recorded metrics, one row per week, with a leading ``step`` column."""
+        if self.series is None:
+            ts = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        else:
+            ts = pd.DataFrame(self.series, columns=self.metric_names)
+        ts.insert(0, "step", np.arange(1, len(ts) + 1))
+        return ts
+
     def log(self, kind: str, actors: list[str] | None = None, **fields: Any) -> None:
         """Append an event (one JSON object per line in events.jsonl)."""
+        if not self.record_events:
+            return
         self.events.append({"step": self.steps, "kind": kind, "actors": actors or [], **fields})
 
     def log_incident(self, stage: str, i: int, **extra: Any) -> None:
         """Log a stage of an incident's lifecycle with its current state."""
+        if not self.record_events:
+            return
         rec = self.incidents.record(i, self.world.names, self.actor_names)
         rec.pop("kind")
         rec["incident"] = rec.pop("id")

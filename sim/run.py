@@ -7,6 +7,7 @@ runner and the tests alike; :func:`write_outputs` writes a run's folder.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,9 +64,13 @@ def simulate(
     seed: int = 0,
     steps: int | None = None,
     progress: bool = False,
+    metrics: Sequence[str] | None = None,
+    events: bool = True,
 ) -> RunResult:
     """Run a scenario (world model or classic norms game) for `steps` weeks (or generations).
 
+    ``metrics`` limits the time series to those columns (a sweep stores only what its
+    outcomes use); ``events=False`` keeps no event log. Neither changes the run itself.
     Deterministic: the same arguments give the same result, bit for bit.
     """
     scen = load_scenario(scenario, overrides)
@@ -74,11 +79,13 @@ def simulate(
 
         gens = steps if steps is not None else scen.norms_game.generations
         ts = run_classic(scen.norms_game, np.random.default_rng(seed), gens)
+        if metrics is not None:
+            ts = ts[["step", *metrics]]
         return RunResult(scen, seed, gens, ts.reset_index(drop=True))
 
     from sim.model import CyberDiplomacyModel
 
-    model = CyberDiplomacyModel(scen, rng=seed, steps=steps)
+    model = CyberDiplomacyModel(scen, rng=seed, steps=steps, metrics=metrics, record_events=events)
     horizon = model.horizon
     bar = None
     if progress:
@@ -91,10 +98,8 @@ def simulate(
             bar.update()
     if bar is not None:
         bar.close()
-    ts = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-    ts.insert(0, "step", np.arange(1, len(ts) + 1))
-    events = model.events + model.incident_records()
-    return RunResult(scen, seed, horizon, ts, events, model)
+    log = model.events + model.incident_records() if events else []
+    return RunResult(scen, seed, horizon, model.timeseries(), log, model)
 
 
 def write_outputs(result: RunResult, out: str | Path) -> Path:

@@ -400,3 +400,51 @@ def test_torn_journal_line_is_cut_and_the_run_repeated(tmp_path):
     pd.testing.assert_frame_equal(
         ref_ts, pd.read_parquet(out / "timeseries.parquet"), check_exact=True
     )
+
+
+def test_series_default_keeps_the_outcomes_metrics_and_matches_a_plain_run(tmp_path):
+    """A batch stores only the metrics its outcomes use, each equal to `run.py run`'s."""
+    from sim.run import simulate
+
+    path = write(tmp_path, GRID)
+    res = run_batch(path, tmp_path / "o", workers=1, quiet=True, report=True)
+    assert res.failed == 0
+    ts = pd.read_parquet(tmp_path / "o" / "timeseries.parquet")
+    assert list(ts.columns) == ["run_id", "step", "incidents", "mean_trust", "damage"]
+    assert not (tmp_path / "o" / "charts").exists()  # PNGs only with --png
+    exp = load_experiment(path)
+    task = plan(exp).task(5)
+    full = simulate(exp.scenario, dict(task.params), seed=task.seed, steps=exp.steps)
+    run5 = ts[ts["run_id"] == 5].reset_index(drop=True)
+    for col in ("incidents", "mean_trust", "damage"):
+        np.testing.assert_array_equal(run5[col].to_numpy(), full.timeseries[col].to_numpy())
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [('"all"', None), ('["sessions", "incidents"]', ["sessions", "incidents"])],
+)
+def test_series_all_or_a_list(tmp_path, value, expected):
+    text = GRID.replace("seed = 42", f"seed = 42\nseries = {value}")
+    exp = load_experiment(write(tmp_path, text))
+    from sim.metrics import METRICS
+
+    assert exp.series_metrics == (list(METRICS) if expected is None else expected)
+    assert exp.run_metrics[: len(exp.series_metrics)] == exp.series_metrics
+    assert {"incidents", "mean_trust", "damage"} <= set(exp.run_metrics)
+
+
+def test_series_must_name_metrics(tmp_path):
+    text = GRID.replace("seed = 42", 'seed = 42\nseries = ["incidentz"]')
+    with pytest.raises(UserError, match="experiment.series: unknown metric 'incidentz'"):
+        load_experiment(write(tmp_path, text))
+
+
+def test_a_batch_written_before_series_reads_as_all_metrics():
+    from experiments.spec import Experiment
+    from sim.metrics import METRICS
+
+    exp = load_experiment(EXAMPLES / "decision-rule.toml")
+    old = exp.to_dict()
+    old.pop("series")
+    assert Experiment.from_dict(old).series_metrics == list(METRICS)

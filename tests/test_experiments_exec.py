@@ -36,7 +36,6 @@ mean_trust = "final"
 def env() -> dict[str, str]:
     e = dict(os.environ)
     e["PYTHONPATH"] = str(ROOT) + os.pathsep + e.get("PYTHONPATH", "")
-    e["EXPERIMENTS_PNG"] = "0"
     return e
 
 

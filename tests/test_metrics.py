@@ -35,3 +35,15 @@ def test_every_metric_is_described_and_collected():
         assert meaning and kind in ("flow", "level"), name
     assert set(FLOW) < set(METRICS)
     assert set(PUBLIC_RESPONSES) < set(RESPONSES)
+
+
+def test_a_lean_run_records_the_same_numbers():
+    """A sweep's run (few metrics, no event log, no DataCollector) changes no number."""
+    full = simulate("osce_hotline", seed=2, steps=120)
+    names = ["escalations", "mean_trust", "compliance_rate", "attribution_lag"]
+    lean = simulate("osce_hotline", seed=2, steps=120, metrics=names, events=False)
+    assert list(lean.timeseries.columns) == ["step", *names]
+    assert lean.events == [] and lean.model.datacollector is None
+    for col in names:
+        np.testing.assert_array_equal(lean.timeseries[col], full.timeseries[col])
+    np.testing.assert_array_equal(lean.model.world.trust, full.model.world.trust)

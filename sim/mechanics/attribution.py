@@ -98,8 +98,20 @@ def company_intel(m: CyberDiplomacyModel) -> np.ndarray:
     companies = m.companies
     if not len(companies):
         return np.zeros(m.world.n)
+    # sharing changes only when a company joins the accord (or engagement is changed)
+    key = (
+        tuple(c.accord for c in companies),
+        m.config.companies.engagement,
+        m.config.companies.foreign_sharing,
+        m.config.attribution.company_intel,
+    )
+    cached = m._cache.get("company_intel")
+    if cached is not None and cached[0] == key:
+        return cached[1]
     seen = np.stack([c.reach * c.telemetry_skill * c.sharing() for c in companies])
-    return m.config.attribution.company_intel * (1.0 - np.prod(1.0 - seen, axis=0))
+    intel = m.config.attribution.company_intel * (1.0 - np.prod(1.0 - seen, axis=0))
+    m._cache["company_intel"] = (key, intel)
+    return intel
 
 
 def evidence_rate(m: CyberDiplomacyModel) -> np.ndarray:

@@ -53,11 +53,17 @@ def between_sessions(m: CyberDiplomacyModel) -> None:
     companies = m.companies
     if len(companies) and cc.lobbying > 0:
         # each accord member pulls its home state; pulls compound, never beyond the target
-        each = cc.lobbying * cc.engagement
-        members = np.bincount([c.home for c in companies if c.accord], minlength=w.n)
-        pull = 1.0 - (1.0 - min(each, 1.0)) ** members
-        if pull.any():
+        # (derived again only when a company joins the accord)
+        key = (tuple(c.accord for c in companies), cc.lobbying, cc.engagement, cc.accord_ambition)
+        cached = m._cache.get("lobbying")
+        if cached is None or cached[0] != key:
+            each = cc.lobbying * cc.engagement
+            members = np.bincount([c.home for c in companies if c.accord], minlength=w.n)
+            pull = 1.0 - (1.0 - min(each, 1.0)) ** members
             target = np.clip(m.catalogue.security + cc.accord_ambition, 0, 1)
+            cached = m._cache["lobbying"] = (key, pull, target, bool(pull.any()))
+        _, pull, target, pulls = cached
+        if pulls:
             w.ideal = lobby(w.ideal, pull, target)
     # consultations come every `consultation_weeks` weeks, at that many times the rate
     every = neg.consultation_weeks

@@ -65,12 +65,6 @@ class IncidentTable:
     def __len__(self) -> int:
         return self.size
 
-    def __getattr__(self, name: str) -> np.ndarray:
-        cols = self.__dict__.get("_cols")
-        if cols is not None and name in cols:
-            return cols[name][: self.size]
-        raise AttributeError(name)
-
     def add(self, n: int, **values: Any) -> np.ndarray:
         """Append n rows; returns their indices. Unset columns get their fill value."""
         if n <= 0:
@@ -124,3 +118,12 @@ class IncidentTable:
             "damage": round(c["damage"], RECORD_DIGITS + 1),
             "id": i,
         }
+
+
+def _column(name: str) -> property:
+    return property(lambda self: self._cols[name][: self.size], doc=f"column {name!r}")
+
+
+# every column is an attribute holding the rows so far (a view: writes go to the table)
+for _name in COLUMNS:
+    setattr(IncidentTable, _name, _column(_name))

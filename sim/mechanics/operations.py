@@ -38,14 +38,17 @@ def market_factor(m: CyberDiplomacyModel) -> float:
 
 def patch_pressure(m: CyberDiplomacyModel) -> float:
     """Share by which companies' patching cuts the weekly persistence of held exploits."""
-    companies = m.companies
-    if not len(companies):
-        return 0.0
-    return (
-        m.config.operations.patch_effect
-        * float(np.mean([c.patch_speed * c.reach.mean() for c in companies]))
-        * len(companies) ** 0.5
-    )
+    # companies' speed and reach never change, so this is derived once
+    if "patch_pressure" not in m._cache:
+        companies = m.companies
+        m._cache["patch_pressure"] = (
+            m.config.operations.patch_effect
+            * float(np.mean([c.patch_speed * c.reach.mean() for c in companies]))
+            * len(companies) ** 0.5
+            if len(companies)
+            else 0.0
+        )
+    return m._cache["patch_pressure"]
 
 
 def effective_persistence(m: CyberDiplomacyModel) -> np.ndarray:
@@ -65,19 +68,23 @@ def replenish(m: CyberDiplomacyModel) -> None:
 
 
 def thresholds(m: CyberDiplomacyModel) -> np.ndarray:
-    """T* per state for its current exploits (computed once per distinct (S, P))."""
+    """T* per state for its current exploits (computed once per distinct (S, P)).
+
+    Stealth and persistence change rarely (a growing market, a scripted change), so the
+    result is kept until they do.
+    """
     w = m.world
     ops = m.config.operations
     p_eff = effective_persistence(m)
-    pairs, inverse = np.unique(np.stack([w.stealth, p_eff]), axis=1, return_inverse=True)
-    key = (pairs.tobytes(), ops.discount, ops.stakes_alpha, ops.stakes_beta)
+    key = (w.stealth.tobytes(), p_eff.tobytes(), ops.discount, ops.stakes_alpha, ops.stakes_beta)
     cached = m._cache.get("thresholds")
-    if cached is None or cached[0] != key:
-        t = optimal_threshold(pairs[0], pairs[1], ops.discount, ops.stakes_alpha, ops.stakes_beta)
-        m._cache["thresholds"] = (key, t)
-    else:
-        t = cached[1]
-    return np.asarray(t)[np.ravel(inverse)]
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    pairs, inverse = np.unique(np.stack([w.stealth, p_eff]), axis=1, return_inverse=True)
+    t = optimal_threshold(pairs[0], pairs[1], ops.discount, ops.stakes_alpha, ops.stakes_beta)
+    per_state = np.asarray(t)[np.ravel(inverse)]
+    m._cache["thresholds"] = (key, per_state)
+    return per_state
 
 
 def breach_commitment(
@@ -96,6 +103,13 @@ def breach_commitment(
 
 
 # ----------------------------------------------------------------------------- state operations
+
+
+def _type_index(m: CyberDiplomacyModel) -> np.ndarray:
+    """Incident-type index of each operation type a state may choose (derived once)."""
+    if "type_index" not in m._cache:
+        m._cache["type_index"] = np.array([TYPE_INDEX[t] for t in m.operation_types], dtype=int)
+    return m._cache["type_index"]
 
 
 def plan_operations(m: CyberDiplomacyModel) -> None:
@@ -125,8 +139,7 @@ def plan_operations(m: CyberDiplomacyModel) -> None:
     stakes = rng.beta(ops.stakes_alpha, ops.stakes_beta, k)
     types = m.operation_types
     picks = rng.choice(len(types), size=k, p=m.operation_weights)
-    kind_names = [types[i] for i in picks]
-    kinds = np.array([TYPE_INDEX[t] for t in kind_names], dtype=int)
+    kinds = _type_index(m)[picks]
 
     # deterrence: P(detect) x P(attributed to me) x expected punishment
     p_det = 1.0 - (1.0 - attribution.detection_hazard(m)[tgt]) ** ops.deterrence_horizon
@@ -157,12 +170,12 @@ def plan_operations(m: CyberDiplomacyModel) -> None:
     if len(idx) == 0:
         return
     att, tgt, stakes, kinds = att[idx], tgt[idx], stakes[idx], kinds[idx]
-    kind_names = [kind_names[i] for i in idx]
     threshold = thresholds(m)[att]
     rel = np.clip((stakes - threshold) / np.maximum(1.0 - threshold, 1e-9), 0, 0.999)  # see below
     inc_cfg = cfg.incidents
-    lo = np.array([inc_cfg.severity_low[t] for t in kind_names])
-    hi = np.array([inc_cfg.severity_high[t] for t in kind_names])
+    low = np.array([inc_cfg.severity_low[t] for t in INCIDENT_TYPES])
+    high = np.array([inc_cfg.severity_high[t] for t in INCIDENT_TYPES])
+    lo, hi = low[kinds], high[kinds]
     # higher stakes, graver operations: the square root spreads them over the type's range
     # (rel stops short of 1 so that the floor stays inside the range)
     severity = lo + np.floor(np.sqrt(rel) * (hi - lo + 1)).astype(int)
@@ -189,9 +202,10 @@ def crime(m: CyberDiplomacyModel) -> None:
     weights = w.gdp * w.digital_share
     weights = weights / weights.sum()
     lo, hi = m.config.incidents.severity_low["crime"], m.config.incidents.severity_high["crime"]
+    committed = w.adopted[:, enforced].mean(axis=1) if enforced else np.zeros(w.n)
     for g in groups:
         h = g.haven
-        commitment = w.adopted[h, enforced].mean() if enforced else 0.0
+        commitment = committed[h]
         enforcement = ta.resilience_enforcement * w.resilience[h] + (
             ta.commitment_enforcement * commitment
         )
