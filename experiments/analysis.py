@@ -1,9 +1,10 @@
 """Numbers from a runs table: means with confidence intervals, paired differences, Sobol
-indices and Morris elementary effects.
+indices, Morris elementary effects, and SALib's delta and PAWN indices.
 
-Every function takes the runs table (one row per run: ``point``, ``replicate``,
-``status``, parameter columns, outcome columns) so it can be checked by hand on a small
-table. Failed runs are left out.
+Every ``*_analysis`` function takes the runs table (one row per run: ``point``,
+``replicate``, ``status``, parameter columns, outcome columns) so it can be checked by hand
+on a small table; the ``*_from_values`` functions take the design's values and the
+outcome at each point. Failed runs are left out.
 """
 
 from __future__ import annotations
@@ -265,3 +266,275 @@ def fan(
     out.columns = [f"q{int(round(q * 100)):02d}" for q in quantiles]
     out["mean"] = g.mean()
     return out.reset_index()
+
+
+# ------------------------------------------------------- SALib: delta and PAWN on a sample
+
+# methods of ``[design] analysis`` (SALib, on a random sample of the input space), and the
+# designs whose points (or part of them) are such a sample
+SAMPLE_METHODS = ("delta", "pawn")
+MIN_SAMPLE_POINTS = 50
+PAWN_SLIDES = 10
+
+
+def sample_points(design: dict[str, Any]) -> int:
+    """How many leading design points form a random sample of the input space.
+
+    lhs: every point; sobol: the base matrices A and B (2N points; the AB_i rows repeat
+    their columns and are left out); 0 for designs that are not random (grid, morris).
+    """
+    method = design.get("method")
+    if method == "lhs":
+        return int(design.get("samples", design.get("points", 0)))
+    if method == "sobol":
+        return 2 * int(design["n"])
+    return 0
+
+
+def salib_problem(parameters: list[Any]) -> dict[str, Any]:
+    """SALib's problem dict: names and bounds of the swept parameters, in the units of
+    :func:`encode_inputs`: a float range ``[low, high]``, an integer range ``[low - 0.5,
+    high + 0.5]``, a list of k levels ``[0.5, k + 0.5]``. Delta and PAWN do not use the
+    bounds; they are there for SALib's other functions.
+    """
+    bounds = []
+    for p in parameters:
+        if p.levels is not None:
+            bounds.append([0.5, len(p.levels) + 0.5])
+        elif p.kind == "int":
+            bounds.append([float(p.low) - 0.5, float(p.high) + 0.5])
+        else:
+            bounds.append([float(p.low), float(p.high)])
+    return {"num_vars": len(parameters), "names": [p.name for p in parameters], "bounds": bounds}
+
+
+def encode_inputs(points: pd.DataFrame, parameters: list[Any]) -> np.ndarray:
+    """The design points as SALib's input matrix X (one row per point, in point order).
+
+    A float range keeps its values. A list of levels is coded by position, 1 to k
+    (false/true are 1/2; ``["consensus", "qualified_majority", "silence"]`` 1/2/3), an
+    integer range by its value; then, as these have ties, the points sharing a code are
+    spread evenly over ``code - 0.5`` to ``code + 0.5`` in the order of the design points
+    (a random order in a Latin hypercube). Delta and PAWN read an input only through its
+    ranks and quantiles, so the spread changes nothing but this: every level gets its
+    share of PAWN's slides, where tied codes would give one slide per level and none to the
+    last (SALib's slides are ``q_s <= x < q_s+1``, which leaves the maximum out). For an
+    unordered list the order of the levels is the file's.
+    """
+    cols = []
+    for p in parameters:
+        values = points[p.name]
+        if p.levels is not None:
+            code = {_level_key(v): i + 1 for i, v in enumerate(p.levels)}
+            cols.append(_spread_ties(np.array([code[_level_key(v)] for v in values], float)))
+        elif p.kind == "int":
+            cols.append(_spread_ties(values.to_numpy(dtype=float)))
+        else:
+            cols.append(values.to_numpy(dtype=float))
+    return np.column_stack(cols) if cols else np.empty((len(points), 0))
+
+
+def _spread_ties(codes: np.ndarray) -> np.ndarray:
+    """Integer codes with ties spread evenly within +-0.5, in order of appearance."""
+    out = codes.astype(float).copy()
+    for c in np.unique(codes):
+        idx = np.flatnonzero(codes == c)
+        out[idx] = c - 0.5 + (np.arange(len(idx)) + 0.5) / len(idx)
+    return out
+
+
+def _level_key(v: Any) -> Any:
+    """A hashable key that matches a level whatever numpy/pandas type it comes back as."""
+    if isinstance(v, (bool, np.bool_)):
+        return ("bool", bool(v))
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        return ("num", float(v))
+    return ("str", str(v))
+
+
+class _SALibCall:
+    """Context for one SALib analysis: seeded, quiet, one BLAS thread, global state restored.
+
+    SALib's delta and PAWN draw from numpy's global generator (seeded only when the seed is
+    truthy), set a global warnings filter and formatter, and its kernel density estimates
+    slow down badly when OpenBLAS threads compete for the cores. Here the global generator
+    is seeded (any seed, 0 included) and restored afterwards, the warnings are recorded
+    (``self.warnings``) instead of printed, and BLAS is held to one thread where
+    threadpoolctl is installed (it comes with scikit-learn).
+    """
+
+    def __init__(self, seed: int):
+        self.seed = int(seed) % 2**32
+        self.warnings: list[str] = []
+
+    def __enter__(self) -> _SALibCall:
+        import contextlib
+        import warnings
+
+        self._state = np.random.get_state()
+        self._format = warnings.formatwarning
+        self._stack = contextlib.ExitStack()
+        caught = self._stack.enter_context(warnings.catch_warnings(record=True))
+        self._caught = caught
+        try:
+            from threadpoolctl import threadpool_limits
+
+            self._stack.enter_context(threadpool_limits(1))
+        except ImportError:  # pragma: no cover - only slower
+            pass
+        np.random.seed(self.seed)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        import warnings
+
+        self.warnings = [str(w.message) for w in self._caught]
+        self._stack.close()
+        warnings.formatwarning = self._format
+        np.random.set_state(self._state)
+
+
+def _notes(salib_notes: Any, d: int) -> list[str]:
+    """SALib's notes per input, less those that do not apply to a swept range.
+
+    Delta's "step" variant (inputs <= 0 against > 0) and its balanced-against-raw notice
+    (a dataset bias notice: a design's sample has none) are left out.
+    """
+    notes = list(salib_notes) if isinstance(salib_notes, list) else []
+    out = []
+    for i in range(d):
+        parts = str(notes[i]).split(";") if i < len(notes) else []
+        keep = [
+            s.strip()
+            for s in parts
+            if s.strip() and not s.strip().startswith(("Step:", "Raw delta differs"))
+        ]
+        out.append("; ".join(keep))
+    return out
+
+
+def delta_from_values(
+    x: np.ndarray,
+    y: np.ndarray,
+    problem: dict[str, Any],
+    confidence: float = 0.95,
+    n_resamples: int = 100,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Borgonovo's moment-independent delta of every input (SALib.analyze.delta).
+
+    ``x`` is the sample (one row per point, see :func:`encode_inputs`), ``y`` the outcome
+    at each point. delta is the expected L1 distance between the outcome's density and its
+    density given the input, halved: 0 when the input leaves the whole distribution
+    unchanged, 1 at most. The estimator is SALib's "balanced" one (Plischke et al. 2013,
+    bias-reduced by bootstrap, each resample drawn evenly over 10 bins of the input); the
+    interval is delta plus or minus the normal quantile times the bootstrap's standard
+    deviation. Inputs SALib cannot analyse (a constant input, too few points) get NaN and a
+    note. Returns arrays ``delta``, ``delta_low``, ``delta_high`` and a list ``note``.
+    """
+    from SALib.analyze import delta
+
+    d = x.shape[1]
+    try:
+        with _SALibCall(seed):
+            s = delta.analyze(
+                problem,
+                np.asarray(x, dtype=float),
+                np.asarray(y, dtype=float),
+                num_resamples=n_resamples,
+                conf_level=confidence,
+                method="delta",
+            )
+    except (ValueError, RuntimeError, np.linalg.LinAlgError) as exc:  # e.g. a singular KDE
+        nan = np.full(d, np.nan)
+        return {"delta": nan, "delta_low": nan, "delta_high": nan, "note": [str(exc)] * d}
+    value = np.asarray(s["delta_balanced"], dtype=float)
+    conf = np.asarray(s["delta_balanced_conf"], dtype=float)
+    return {
+        "delta": value,
+        "delta_low": value - conf,
+        "delta_high": value + conf,
+        "note": _notes(s.get("notes"), d),
+    }
+
+
+def pawn_from_values(
+    x: np.ndarray, y: np.ndarray, problem: dict[str, Any], slides: int = PAWN_SLIDES, seed: int = 0
+) -> dict[str, Any]:
+    """PAWN index of every input (Pianosi & Wagener 2015; SALib.analyze.pawn).
+
+    The sample is cut into ``slides`` slides of equal probability along each input; in
+    each, the Kolmogorov-Smirnov distance between the outcome's distribution in the slide
+    and over the whole sample measures how much fixing the input moves the distribution.
+    Returns arrays ``pawn`` (the median over slides, the usual index), ``pawn_min``,
+    ``pawn_max`` and ``ks_critical``: the 95 % critical KS distance of a slide of average
+    size against the whole sample, below which a slide's distance is what a
+    non-influential input gives by chance.
+    """
+    from SALib.analyze import pawn
+
+    n, d = x.shape
+    with _SALibCall(seed):
+        s = pawn.analyze(problem, np.asarray(x, dtype=float), np.asarray(y, dtype=float), S=slides)
+    m = n / slides
+    crit = float(np.sqrt(-np.log(0.025) / 2) * np.sqrt((m + n) / (m * n)))
+    return {
+        "pawn": np.asarray(s["median"], dtype=float),
+        "pawn_min": np.asarray(s["minimum"], dtype=float),
+        "pawn_max": np.asarray(s["maximum"], dtype=float),
+        "ks_critical": np.full(d, crit),
+    }
+
+
+def sample_analysis(
+    method: str,
+    runs: pd.DataFrame,
+    design: dict[str, Any],
+    parameters: list[Any],
+    outcomes: list[str],
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Delta or PAWN (``method``) of every outcome over the design's random sample.
+
+    ``design`` is the manifest's design entry (method and sizes; see
+    :func:`sample_points`), ``parameters`` the experiment's
+    :class:`~experiments.spec.Parameter` list. Replicates are averaged per point first,
+    as for Sobol and Morris; outcomes with a failed point or no variance are left out.
+    Columns: outcome, parameter, then the method's columns (delta, delta_low, delta_high,
+    note; or pawn, pawn_min, pawn_max, ks_critical).
+    """
+    if method not in SAMPLE_METHODS:
+        raise ValueError(f"unknown method {method!r} (expected one of {SAMPLE_METHODS})")
+    k = sample_points(design)
+    names = [p.name for p in parameters]
+    if method == "delta":
+        cols = ["delta", "delta_low", "delta_high", "note"]
+    else:
+        cols = ["pawn", "pawn_min", "pawn_max", "ks_critical"]
+    empty = pd.DataFrame(columns=["outcome", "parameter", *cols])
+    good = ok_runs(runs)
+    if k == 0 or not len(good):
+        return empty
+    firsts = good.groupby("point")[names].first().reindex(range(k))
+    if firsts.isna().any().any():
+        return empty
+    x = encode_inputs(firsts, parameters)
+    problem = salib_problem(parameters)
+    rows = []
+    for o in outcomes:
+        y = point_means(runs, o, k)
+        if np.isnan(y).any() or np.var(y) == 0:
+            continue
+        if method == "delta":
+            r = delta_from_values(x, y, problem, confidence)
+        else:
+            r = pawn_from_values(x, y, problem)
+        for i, p in enumerate(names):
+            rows.append(
+                {
+                    "outcome": o,
+                    "parameter": p,
+                    **{c: (r[c][i] if c == "note" else float(r[c][i])) for c in cols},
+                }
+            )
+    return pd.DataFrame(rows, columns=["outcome", "parameter", *cols]) if rows else empty

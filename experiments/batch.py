@@ -104,6 +104,8 @@ def versions() -> dict[str, str]:
 
 def git_commit() -> str | None:
     """The project's git commit (with "+dirty" if the tree has changes), or None."""
+    if not (PROJECT / "pyproject.toml").is_file():
+        return None  # installed from a wheel: site-packages is no checkout of ours
     try:
         head = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=PROJECT, capture_output=True, text=True, timeout=10

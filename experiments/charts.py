@@ -227,3 +227,37 @@ def distribution(runs: pd.DataFrame, outcome: str, labels: pd.Series | None = No
         return _layout(fig, f"Distribution of {outcome} per design point", "design point", outcome)
     fig.add_trace(go.Histogram(x=runs[outcome], marker_color=PALETTE[0]))
     return _layout(fig, f"Distribution of {outcome} over runs", outcome, "runs")
+
+
+def sample_bars(table: pd.DataFrame, outcome: str, method: str) -> go.Figure:
+    """Delta (with its bootstrap interval) or PAWN (median, whiskers to min and max over the
+    slides) per parameter, as made by :func:`experiments.analysis.sample_analysis`.
+    """
+    t = table[table["outcome"] == outcome]
+    if method == "delta":
+        value, low, high, name = "delta", "delta_low", "delta_high", "delta"
+        title, y = f"Delta (moment-independent) of {outcome}", "delta"
+    else:
+        value, low, high, name = "pawn", "pawn_min", "pawn_max", "PAWN (median; min to max)"
+        title, y = f"PAWN index of {outcome}", "KS distance"
+    fig = go.Figure(
+        go.Bar(
+            x=t["parameter"],
+            y=t[value],
+            name=name,
+            marker_color=PALETTE[0],
+            error_y={
+                "type": "data",
+                "symmetric": False,
+                "array": (t[high] - t[value]).tolist(),
+                "arrayminus": (t[value] - t[low]).tolist(),
+            },
+        )
+    )
+    if method == "pawn" and len(t):
+        fig.add_hline(
+            y=float(t["ks_critical"].iloc[0]),
+            line={"dash": "dash", "color": PALETTE[1]},
+            annotation_text="95% critical KS",
+        )
+    return _layout(fig, title, "parameter", y)

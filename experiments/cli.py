@@ -1,4 +1,4 @@
-"""The ``sweep``, ``report`` and ``rerun`` commands (parsed in sim/cli.py)."""
+"""The ``sweep``, ``report``, ``rerun`` and ``discover`` commands (parsed in sim/cli.py)."""
 
 from __future__ import annotations
 
@@ -81,6 +81,44 @@ def cmd_rerun(args: argparse.Namespace) -> int:
             )
         return 1
     print(f"match: run {run_id} reproduces its stored outcomes exactly")
+    return 0
+
+
+def cmd_discover(args: argparse.Namespace) -> int:
+    """Scenario discovery (PRIM or CART) on a batch; writes JSON, HTML and the report."""
+    from experiments.discover import DEFAULT_DEPTH, DEFAULT_THRESHOLD, discover, summary
+    from experiments.report import build_report
+
+    if args.outcome is None:
+        raise UserError("discover", "--outcome", "expected the outcome that defines the cases")
+    if args.method not in ("prim", "cart"):
+        raise UserError("discover", "--method", f"expected prim or cart, got {args.method!r}")
+    if args.method == "cart":
+        for flag, value in (
+            ("--threshold", args.threshold),
+            ("--boxes", args.boxes),
+            ("--box", args.box),
+        ):
+            if value is not None:
+                raise UserError("discover", flag, "is a PRIM option; drop it with --method cart")
+    elif args.depth is not None:
+        raise UserError("discover", "--depth", "is a CART option; drop it or add --method cart")
+    if args.box is not None and args.boxes not in (None, 1):
+        raise UserError("discover", "--box", "picks a box of the first trajectory: use --boxes 1")
+    result = discover(
+        args.dir,
+        args.outcome,
+        above=args.above,
+        below=args.below,
+        top=args.top,
+        method=args.method,
+        threshold=DEFAULT_THRESHOLD if args.threshold is None else args.threshold,
+        boxes=1 if args.boxes is None else args.boxes,
+        box=args.box,
+        depth=DEFAULT_DEPTH if args.depth is None else args.depth,
+    )
+    print(summary(result))
+    print(f"report: {build_report(args.dir)}")
     return 0
 
 

@@ -116,6 +116,9 @@ def build_report(out: str | Path, quiet: bool = False, png: bool = False) -> Pat
             )
             for o in mor["outcome"].unique():
                 figs.append((f"{o}_morris", charts.morris_bars(mor, o)))
+    # SALib's delta and PAWN on the design's random sample ([design] analysis)
+    for method in exp.analysis if len(runs) == total else []:
+        sections.append(_sample_section(method, runs, manifest["design"], exp, figs))
 
     # time-series fans: per design point when there are few, else over all runs
     # (the outcomes' metrics among those the batch stored week by week)
@@ -161,11 +164,62 @@ def build_report(out: str | Path, quiet: bool = False, png: bool = False) -> Pat
             else:
                 figs.append((f"{o}_distribution", charts.distribution(ok, o)))
 
+    # scenario discovery results (run.py discover) kept in the folder
+    from experiments.discover import report_sections
+
+    sections.extend(report_sections(out))
+
     path = out / "report.html"
     _write_html(path, exp, manifest, runs, failed, summary, design, sections, figs)
     if png and figs:
         write_pngs(out / "charts", figs, quiet=quiet)
     return path
+
+
+def _sample_section(
+    method: str,
+    runs: pd.DataFrame,
+    design: dict[str, Any],
+    exp: Experiment,
+    figs: list[tuple[str, go.Figure]],
+) -> str:
+    """The delta or PAWN section of the report (its bar charts appended to ``figs``)."""
+    k = analysis.sample_points(design)
+    title = {"delta": "Delta (moment-independent)", "pawn": "PAWN"}[method]
+    try:
+        table = analysis.sample_analysis(
+            method, runs, design, exp.parameters, exp.outcome_names, exp.confidence
+        )
+    except ImportError:
+        return (
+            f"<h2>{title}</h2><p>SALib is not installed: "
+            "<code>pip install -e '.[analysis]'</code>, then <code>run.py report</code>.</p>"
+        )
+    if table.empty:
+        return f"<h2>{title}</h2><p>No outcome with a finished sample and some variance.</p>"
+    if method == "delta":
+        text = (
+            f"Borgonovo's delta over the {k} sampled points (SALib, balanced estimator of "
+            "Plischke et al. 2013): how far, on average, fixing the parameter moves the "
+            "whole distribution of the outcome (0: not at all, at most 1); "
+            f"{exp.confidence:.0%} bootstrap intervals."
+        )
+    else:
+        crit = float(table["ks_critical"].iloc[0])
+        text = (
+            f"PAWN (Pianosi &amp; Wagener 2015; SALib) over the {k} sampled points: the "
+            f"median, over {analysis.PAWN_SLIDES} slides of each parameter's range, of the "
+            "Kolmogorov-Smirnov distance between the outcome's distribution in the slide "
+            f"and over the whole sample; min and max over the slides. A slide's distance "
+            f"below {crit:.3g} (the 95 % critical value) is what a parameter with no "
+            "influence gives by chance."
+        )
+    if design.get("method") == "sobol":
+        text += " The sample is the Saltelli design's base matrices A and B."
+    text += " Replicates are averaged per point; a list of levels is coded 1, 2, ... by position."
+    for o in table["outcome"].unique():
+        figs.append((f"{o}_{method}", charts.sample_bars(table, o, method)))
+    return f"<h2>{title}</h2><p>{text}</p>" + _table(table)
 
 
 def write_pngs(folder: Path, figs: list[tuple[str, go.Figure]], quiet: bool = False) -> bool:

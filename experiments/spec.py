@@ -19,6 +19,8 @@ from sim.mechanics.norms_game import COLUMNS as NORMS_GAME_COLUMNS
 from sim.metrics import METRICS
 from sim.scenario import builtin_scenarios, check_key, load_scenario, read_toml
 
+# the example experiments, shipped inside the package (pyproject.toml: package-data)
+EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
 AGGREGATES = ("sum", "mean", "final", "first", "max", "min", "median", "std")
 NORMS_GAME_METRICS = tuple(c for c in NORMS_GAME_COLUMNS if c != "step")
 
@@ -33,7 +35,7 @@ _SECTIONS = {
         "seed",
         "series",
     ),
-    "design": ("method", "samples", "points", "confidence"),
+    "design": ("method", "samples", "points", "confidence", "analysis"),
     "parameters": None,
     "outcomes": None,
 }
@@ -124,6 +126,8 @@ class Experiment:
     # metrics stored week by week for every run (None: all of them, as batches before
     # this option did); by default the metrics the outcomes use
     series: list[str] | None = None
+    # more sensitivity methods on the design's random sample: "delta", "pawn" (SALib)
+    analysis: list[str] = field(default_factory=list)
     text: str = field(default="", repr=False)  # the file as written, kept with the batch
 
     @property
@@ -154,6 +158,7 @@ class Experiment:
             "parameters": [p.to_dict() for p in self.parameters],
             "outcomes": [o.to_dict() for o in self.outcomes],
             "series": self.series,
+            "analysis": list(self.analysis),
         }
 
     @classmethod
@@ -163,6 +168,7 @@ class Experiment:
         d["parameters"] = [Parameter(**p) for p in d["parameters"]]
         d["outcomes"] = [Outcome(**o) for o in d["outcomes"]]
         d.setdefault("series", None)  # batches written before `series` stored every metric
+        d.setdefault("analysis", [])  # and before `analysis` had none
         return cls(**d)
 
     @property
@@ -182,6 +188,8 @@ class Experiment:
         d = self.to_dict()
         d.pop("source")
         d.pop("description")
+        if not d["analysis"]:
+            d.pop("analysis")  # batches written before `analysis` resume as they were
         return d
 
 
@@ -328,12 +336,26 @@ def _outcome(name: str, value: Any, metrics: tuple[str, ...], src: str) -> Outco
     return Outcome(name, metric, aggregate)
 
 
+def example_experiments() -> dict[str, Path]:
+    """The example experiments by name (file name without .toml) and their files."""
+    return {p.stem: p for p in sorted(EXAMPLES_DIR.glob("*.toml"))}
+
+
 def load_experiment(path: str | Path) -> Experiment:
-    """Read and validate an experiment file; UserError (one line) on any mistake."""
+    """Read and validate an experiment file; UserError (one line) on any mistake.
+
+    ``path`` is a file, or the name of an example experiment (``metanorms``), which works
+    from any folder, installed or not.
+    """
     path = Path(path)
     src = str(path)
     if not path.is_file():
-        raise UserError(src, None, "no such experiment file")
+        examples = example_experiments()
+        if src not in examples:
+            raise UserError(
+                src, None, f"no such experiment file or example ({', '.join(examples)})"
+            )
+        path = examples[src]
     data = read_toml(path)
     for section, value in data.items():
         if section not in _SECTIONS:
@@ -410,6 +432,7 @@ def load_experiment(path: str | Path) -> Experiment:
         )
 
     params = [_parameter(k, v, scenario, src) for k, v in data.get("parameters", {}).items()]
+    analysis = _analysis(de.get("analysis", []), method, samples, src)
     if method == "grid":
         for p in params:
             if p.is_range and p.points is None:
@@ -446,6 +469,7 @@ def load_experiment(path: str | Path) -> Experiment:
         description=description,
         morris_points=morris_points,
         confidence=float(confidence),
+        analysis=analysis,
         series=series,
         text=path.read_text(),
     )
@@ -471,3 +495,35 @@ def _series(value: Any, outcomes: list[Outcome], metrics: tuple[str, ...], src: 
         "experiment.series",
         f'expected "outcomes", "all" or a list of metrics, got {value!r}',
     )
+
+
+def _analysis(value: Any, method: str, samples: int, src: str) -> list[str]:
+    """``[design] analysis``: SALib's delta and/or PAWN on the design's random sample."""
+    from experiments.analysis import MIN_SAMPLE_POINTS, SAMPLE_METHODS
+
+    where = "design.analysis"
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise UserError(src, where, f'expected a list such as ["delta", "pawn"], got {value!r}')
+    for v in value:
+        if v not in SAMPLE_METHODS:
+            raise UserError(
+                src, where, f"unknown method {v!r} (expected one of: {', '.join(SAMPLE_METHODS)})"
+            )
+    if len(set(value)) != len(value):
+        raise UserError(src, where, f"expected each method once, got {value!r}")
+    if value and method not in ("lhs", "sobol"):
+        raise UserError(
+            src,
+            where,
+            f'delta and pawn need a random sample: method = "lhs" or "sobol", not {method!r}',
+        )
+    points = samples if method == "lhs" else 2 * samples
+    if value and points < MIN_SAMPLE_POINTS:
+        need = MIN_SAMPLE_POINTS if method == "lhs" else 32
+        raise UserError(
+            src,
+            where,
+            f"delta and pawn need at least {MIN_SAMPLE_POINTS} sampled points "
+            f"(design.samples >= {need} for {method}), got {points}",
+        )
+    return list(value)

@@ -22,6 +22,7 @@ HANDLERS: dict[str, str] = {
     "sweep": "experiments.cli:cmd_sweep",
     "report": "experiments.cli:cmd_report",
     "rerun": "experiments.cli:cmd_rerun",
+    "discover": "experiments.cli:cmd_discover",
     "viz": "sim.app.cli:cmd_viz",
 }
 
@@ -80,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     w = sub.add_parser("sweep", help="run an experiment file (a batch of runs)")
-    w.add_argument("experiment", help="experiment TOML file")
+    w.add_argument("experiment", help="experiment TOML file, or an example's name")
     w.add_argument("--workers", type=int, default=None, help="local processes (default: all cores)")
     w.add_argument("--scheduler", default=None, help="Dask scheduler address tcp://HOST:PORT")
     w.add_argument("--out", default=None, help="output folder (default: runs/NAME)")
@@ -95,6 +96,33 @@ def build_parser() -> argparse.ArgumentParser:
     rr = sub.add_parser("rerun", help="re-run one run of a batch and check it matches")
     rr.add_argument("dir", help="batch output folder")
     rr.add_argument("run_id", help="the run id (from runs.csv)")
+
+    d = sub.add_parser(
+        "discover",
+        help="scenario discovery on a batch: which parameters give the cases (PRIM, CART)",
+    )
+    d.add_argument("dir", help="batch output folder (finished or partial)")
+    d.add_argument("--outcome", default=None, help="the outcome that defines the cases of interest")
+    d.add_argument("--above", type=float, default=None, metavar="X", help="cases: outcome > X")
+    d.add_argument("--below", type=float, default=None, metavar="X", help="cases: outcome < X")
+    d.add_argument(
+        "--top", type=float, default=None, metavar="Q", help="cases: the top Q share, e.g. 0.1"
+    )
+    d.add_argument("--method", default="prim", help="prim (default) or cart")
+    d.add_argument(
+        "--threshold",
+        type=float,
+        default=None,
+        help="PRIM: the density a reported box should reach (default: 0.8)",
+    )
+    d.add_argument(
+        "--boxes",
+        type=int,
+        default=None,
+        help="PRIM: boxes to find, one after another (default: 1)",
+    )
+    d.add_argument("--box", type=int, default=None, help="PRIM: report this trajectory box id")
+    d.add_argument("--depth", type=int, default=None, help="CART: tree depth (default: 3)")
 
     z = sub.add_parser("viz", help="serve the classroom app in the browser")
     z.add_argument("--scenario", default="baseline", help="scenario shown first")

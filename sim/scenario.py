@@ -25,7 +25,19 @@ from typing import Any
 
 from sim.errors import UserError
 
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+
+def _scenario_dir() -> Path:
+    """The folder of the built-in scenarios.
+
+    Installed from a wheel they are inside the package (pyproject.toml maps scenarios/ to
+    sim/scenarios/); in a checkout or an editable install, scenarios/ beside the package.
+    """
+    here = Path(__file__).resolve().parent
+    installed = here / "scenarios"
+    return installed if installed.is_dir() else here.parent / "scenarios"
+
+
+SCENARIO_DIR = _scenario_dir()
 
 DECISION_RULES = ("consensus", "qualified_majority", "silence")
 # the kinds of intervention (handlers: sim.interventions.REGISTRY)
