@@ -21,6 +21,7 @@ from experiments.seeds import replicate_seeds
 from experiments.spec import Experiment, load_experiment
 from experiments.storage import FIXED, STATUS, BatchStore
 from sim.errors import UserError
+from sim.paths import check_out, safe_name
 
 PACKAGES = (
     "numpy",
@@ -154,7 +155,8 @@ def run_batch(
 ) -> BatchResult:
     """Run (or continue) a batch and write its folder; every mistake is checked first."""
     exp = load_experiment(experiment)
-    out = Path(out) if out is not None else Path("runs") / exp.name
+    out = Path(out) if out is not None else Path("runs") / safe_name(exp.name, "batch")
+    check_out(out)
     store = BatchStore(out)
     the_plan = plan(exp)
     session = {"command": argv if argv is not None else sys.argv, "start": _now(), "resume": resume}

@@ -11,6 +11,7 @@ import importlib
 import sys
 import traceback
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from sim.errors import UserError
 
@@ -27,13 +28,24 @@ HANDLERS: dict[str, str] = {
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with mistakes in one line (and a pointer to --help), exit code 2."""
+
+    def error(self, message: str) -> NoReturn:  # noqa: D102
+        self.exit(2, f"error: {self.prog}: {_cut(message)} (see {self.prog} --help)\n")
+
+
+def _cut(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """All commands and their flags."""
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="run.py",
         description="Cyber diplomacy simulation: scenarios, validation, sweeps and the app.",
     )
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     r = sub.add_parser("run", help="run one scenario and write its series, events and charts")
     r.add_argument(

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sim.errors import UserError
 from sim.metrics import HEADLINE
+from sim.paths import check_out, safe_name
 from sim.run import simulate, write_outputs
 from sim.scenario import builtin_scenarios, describe_keys, load_scenario, parse_assignments
 
@@ -27,10 +28,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     horizon, flag = (generations, "--generations") if game else (args.steps, "--steps")
     if horizon is not None and horizon < 1:
         raise UserError(flag, None, f"expected a positive number, got {horizon}")
+    out = check_out(Path(args.out) if args.out else Path("out") / safe_name(scen.name))
     t0 = time.perf_counter()
     result = simulate(scen, seed=args.seed, steps=horizon, progress=not args.quiet)
     elapsed = time.perf_counter() - t0
-    out = Path(args.out or f"out/{scen.name}")
     try:
         write_outputs(result, out)
     except OSError as exc:
