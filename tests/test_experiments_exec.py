@@ -61,6 +61,28 @@ def same_batch(a: Path, b: Path) -> None:
     pd.testing.assert_frame_equal(ta, tb, check_exact=True)
 
 
+def _children(pid: int) -> list[int]:
+    """Process ids whose parent is `pid` (Linux /proc)."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = open(f"/proc/{entry}/stat").read()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(entry))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
 def test_killed_batch_resumes_to_the_same_result_repeating_nothing(tmp_path):
     exp = tmp_path / "exp.toml"
     exp.write_text(EXP.format(steps=60, reps=6))  # 36 runs
@@ -80,8 +102,14 @@ def test_killed_batch_resumes_to_the_same_result_repeating_nothing(tmp_path):
         if journal.is_file() and journal.read_bytes().count(b"\n") >= 6:
             break
         time.sleep(0.01)
-    os.killpg(proc.pid, signal.SIGKILL)  # the batch and its workers, like kill -9
+    workers = _children(proc.pid)
+    assert workers, "the sweep should have started its workers"
+    os.kill(proc.pid, signal.SIGKILL)  # the sweep alone, like kill -9 of its pid
     proc.wait()
+    deadline = time.monotonic() + 1.5
+    while time.monotonic() < deadline and any(_alive(w) for w in workers):
+        time.sleep(0.05)
+    assert not [w for w in workers if _alive(w)], "workers outlived their killed sweep"
     before = journal.read_bytes().count(b"\n")
     assert 6 <= before < total, "the kill should land part-way through the batch"
     assert not (out / "runs.parquet").exists()
