@@ -19,7 +19,7 @@ from experiments.evaluators import Evaluator, make_evaluator
 from experiments.runner import RunConfig, Task
 from experiments.seeds import replicate_seeds
 from experiments.spec import Experiment, load_experiment
-from experiments.storage import FIXED, STATUS, BatchStore
+from experiments.storage import FIXED, LOCK, STATUS, BatchStore
 from sim.errors import UserError
 from sim.paths import check_out, safe_name
 
@@ -153,10 +153,43 @@ def run_batch(
     argv: list[str] | None = None,
     evaluator: Evaluator | None = None,
 ) -> BatchResult:
-    """Run (or continue) a batch and write its folder; every mistake is checked first."""
+    """Run (or continue) a batch and write its folder; every mistake is checked first.
+
+    The folder is locked while the batch runs: a second sweep into it is refused.
+    """
     exp = load_experiment(experiment)
-    out = Path(out) if out is not None else Path("runs") / safe_name(exp.name, "batch")
-    check_out(out)
+    folder = Path(out) if out is not None else Path("runs") / safe_name(exp.name, "batch")
+    check_out(folder)
+    with BatchStore(folder).locked():
+        return _run_batch(
+            experiment,
+            folder,
+            workers=workers,
+            scheduler=scheduler,
+            resume=resume,
+            quiet=quiet,
+            report=report,
+            png=png,
+            argv=argv,
+            evaluator=evaluator,
+        )
+
+
+def _run_batch(
+    experiment: str | Path,
+    out: str | Path | None = None,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = False,
+    quiet: bool = False,
+    report: bool = True,
+    png: bool = False,
+    argv: list[str] | None = None,
+    evaluator: Evaluator | None = None,
+) -> BatchResult:
+    exp = load_experiment(experiment)
+    out = Path(out)
     store = BatchStore(out)
     the_plan = plan(exp)
     session = {"command": argv if argv is not None else sys.argv, "start": _now(), "resume": resume}
@@ -172,7 +205,7 @@ def run_batch(
                 "(same file, unchanged, is needed to resume; or use another --out)",
             )
     else:
-        if store.exists() or (out.is_dir() and any(out.iterdir())):
+        if store.exists() or (out.is_dir() and any(p.name != LOCK for p in out.iterdir())):
             raise UserError(
                 str(out),
                 None,

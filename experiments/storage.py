@@ -22,6 +22,8 @@ deletes part files only once the consolidated time series holds every run.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import math
 import os
@@ -41,6 +43,7 @@ PARTS = "timeseries_parts"
 TIMESERIES = "timeseries.parquet"
 RUNS = "runs.parquet"
 RUNS_CSV = "runs.csv"
+LOCK = ".lock"
 FIXED = ["run_id", "point", "replicate", "seed"]
 STATUS = ["status", "error", "wall_seconds"]
 
@@ -77,6 +80,22 @@ class BatchStore:
         self._journal: Any = None
 
     # ---------------------------------------------------------------- manifest
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the folder's lock (``.lock``, flock) while a batch writes to it."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        fh = open(self.root / LOCK, "a+b")
+        try:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise UserError(
+                    str(self.root), None, "another sweep is writing to this folder; wait for it"
+                ) from None
+            yield
+        finally:
+            fh.close()  # closing releases the lock, also when the process is killed
 
     def exists(self) -> bool:
         """True if the folder holds a batch (a manifest)."""

@@ -448,3 +448,14 @@ def test_a_batch_written_before_series_reads_as_all_metrics():
     old = exp.to_dict()
     old.pop("series")
     assert Experiment.from_dict(old).series_metrics == list(METRICS)
+
+
+def test_a_second_sweep_into_a_folder_in_use_is_refused(tmp_path, capsys):
+    path = write(tmp_path, GRID)
+    out = tmp_path / "busy"
+    with BatchStore(out).locked():  # another sweep holds the folder
+        assert main(["sweep", str(path), "--out", str(out), "--quiet"]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "another sweep is writing" in err[0]
+    # released: the batch runs
+    assert run_batch(path, out, workers=1, quiet=True, report=False).failed == 0
