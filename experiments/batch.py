@@ -19,7 +19,7 @@ from experiments.evaluators import Evaluator, make_evaluator
 from experiments.runner import RunConfig, Task
 from experiments.seeds import replicate_seeds
 from experiments.spec import Experiment, load_experiment
-from experiments.storage import FIXED, LOCK, STATUS, BatchStore
+from experiments.storage import FIXED, LOCK, STATUS, BatchStore, _part_name, part_is_readable
 from sim.errors import UserError
 from sim.paths import check_out, safe_name
 
@@ -234,6 +234,12 @@ def _run_batch(
         store.write_text("design.csv", the_plan.design_table().to_csv(index=False))
 
     done = store.finished()
+    for rid in [r for r, row in done.items() if row["status"] == "ok"]:
+        part = store.parts / _part_name(rid)
+        if part.is_file() and not part_is_readable(part):  # torn or emptied: run it again
+            print(f"warning: {part}: damaged; run {rid} is redone", file=sys.stderr)
+            part.unlink()
+            del done[rid]
     skip = set(done)
     failed = sum(1 for r in done.values() if r["status"] != "ok")
     own = evaluator is None

@@ -17,15 +17,24 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         raise UserError("--workers", None, f"expected a positive number, got {args.workers}")
     if args.scheduler is not None and not args.scheduler.startswith(("tcp://", "tls://")):
         raise UserError("--scheduler", None, f"expected tcp://HOST:PORT, got {args.scheduler!r}")
-    res = run_batch(
-        args.experiment,
-        args.out,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        resume=args.resume,
-        quiet=args.quiet,
-        png=args.png,
-    )
+    try:
+        res = run_batch(
+            args.experiment,
+            args.out,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            resume=args.resume,
+            quiet=args.quiet,
+            png=args.png,
+        )
+    except OSError as exc:  # a full disk, a folder that became unwritable, a file in the way
+        where = exc.filename or args.out or "the batch folder"
+        raise UserError(
+            str(where),
+            None,
+            f"cannot write ({exc.strerror or exc}); finished runs are kept in the journal: "
+            "free the space or fix the folder, then --resume",
+        ) from None
     print(
         f"{res.out}: {res.total} runs ({res.ran} now, {res.skipped} before), "
         f"{res.failed} failed; report: {res.out / 'report.html'}"

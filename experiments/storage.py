@@ -27,6 +27,7 @@ import fcntl
 import json
 import math
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -106,7 +107,15 @@ class BatchStore:
         path = self.root / MANIFEST
         if not path.is_file():
             raise UserError(str(self.root), None, "not a batch folder (no manifest.json)")
-        return json.loads(path.read_text())
+        try:
+            manifest = json.loads(path.read_text())
+        except (ValueError, OSError) as exc:
+            raise UserError(
+                str(path), None, f"damaged manifest ({type(exc).__name__}); start a new batch"
+            ) from None
+        if not isinstance(manifest, dict) or "experiment" not in manifest:
+            raise UserError(str(path), None, "damaged manifest (no experiment); start a new batch")
+        return manifest
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         """Replace the manifest atomically."""
@@ -126,6 +135,7 @@ class BatchStore:
         if not path.is_file():
             return rows
         good = 0
+        damaged = 0
         with open(path, "rb") as fh:
             for line in fh:
                 if not line.endswith(b"\n"):
@@ -134,8 +144,16 @@ class BatchStore:
                     row = json.loads(line)
                 except ValueError:
                     break
-                rows[int(row["run_id"])] = row  # a repeated run (lost series) counts last
                 good += len(line)
+                if not _is_record(row):  # valid JSON but not a run: that run is redone
+                    damaged += 1
+                    continue
+                rows[int(row["run_id"])] = row  # a repeated run (lost series) counts last
+        if damaged:
+            print(
+                f"warning: {path}: {damaged} damaged line(s) skipped; their runs are redone",
+                file=sys.stderr,
+            )
         if good != path.stat().st_size:
             with open(path, "r+b") as fh:
                 fh.truncate(good)
@@ -319,6 +337,25 @@ def _flush(
         writer = pq.ParquetWriter(path, table.schema, compression="zstd")
     writer.write_table(table.cast(writer.schema))
     return writer
+
+
+def _is_record(row: Any) -> bool:
+    """A journal line that describes a run: a table with an integer run_id and a status."""
+    return (
+        isinstance(row, dict)
+        and isinstance(row.get("run_id"), int)
+        and not isinstance(row.get("run_id"), bool)
+        and row.get("status") in ("ok", "failed")
+    )
+
+
+def part_is_readable(path: Path) -> bool:
+    """True if a Parquet part file is whole (its footer reads)."""
+    try:
+        pq.read_metadata(path)
+    except (OSError, pa.ArrowException):
+        return False
+    return True
 
 
 def _part_name(run_id: int) -> str:
