@@ -62,11 +62,14 @@ class LocalEvaluator:
         if self.workers < 1:
             raise UserError("--workers", None, f"expected at least 1, got {self.workers}")
         _warm()  # import in the parent: forked workers inherit the loaded modules
+        ctx = _context()
+        # a forked worker's parent is this process; a forkserver's worker's is the server
+        parent = os.getpid() if ctx.get_start_method() == "fork" else None
         self.pool = ProcessPoolExecutor(
             max_workers=self.workers,
-            mp_context=_context(),
+            mp_context=ctx,
             initializer=_die_with_parent,
-            initargs=(os.getpid(),),
+            initargs=(parent,),
         )
         # start every worker now, before the parent starts threads of its own (progress bar)
         with warnings.catch_warnings():
@@ -122,7 +125,7 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-def _die_with_parent(parent: int) -> None:
+def _die_with_parent(parent: int | None) -> None:
     """In a worker: end when the sweep that started it ends, even by kill -9 (Linux).
 
     Without this a killed sweep leaves its pool running, orphaned, until the runs in
@@ -138,7 +141,7 @@ def _die_with_parent(parent: int) -> None:
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: SIGKILL when the parent dies
     except (OSError, AttributeError):
         return
-    if os.getppid() != parent:  # the parent died before the signal was armed
+    if parent is not None and os.getppid() != parent:  # it died before the signal was armed
         os._exit(1)
 
 

@@ -14,10 +14,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.errors import UserError
+from sim.errors import UserError, excerpt
 from sim.mechanics.norms_game import COLUMNS as NORMS_GAME_COLUMNS
 from sim.metrics import METRICS
-from sim.scenario import builtin_scenarios, check_key, load_scenario, read_toml
+from sim.scenario import (
+    Meta,
+    NormsGame,
+    builtin_scenarios,
+    check_key,
+    is_file,
+    load_scenario,
+    read_toml,
+)
+
+# bounds on a design, checked before anything is drawn or allocated
+MAX_RUNS = 1_000_000  # design points x replicates
+MAX_SAMPLES = 1_000_000  # design.samples
+MAX_REPLICATES = 100_000  # experiment.replicates
+MAX_POINTS = 1000  # design.points (Morris's grid), a range's points, a list's levels
+MAX_INT = 2**53  # any other integer (steps are bounded by the scenario key's own range)
 
 # the example experiments, shipped inside the package (pyproject.toml: package-data)
 EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
@@ -201,12 +216,35 @@ def _unique(values: list[Any]) -> list[Any]:
     return out
 
 
-def _int(value: Any, src: str, key: str, minimum: int) -> int:
+def _int(value: Any, src: str, key: str, minimum: int, maximum: int = MAX_INT) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise UserError(src, key, f"expected an integer, got {value!r}")
+        raise UserError(src, key, f"expected an integer, got {excerpt(value)}")
     if value < minimum:
-        raise UserError(src, key, f"expected an integer >= {minimum}, got {value}")
+        raise UserError(src, key, f"expected an integer >= {minimum}, got {excerpt(value)}")
+    if value > maximum:
+        raise UserError(src, key, f"expected an integer <= {maximum:,}, got {excerpt(value)}")
     return value
+
+
+def _max_of(cls: type, name: str) -> int:
+    """The scenario key's own upper bound (experiment.steps follows scenario.steps)."""
+    return int(next(f for f in dataclasses.fields(cls) if f.name == name).metadata["max"])
+
+
+def _design_runs(method: str, params: list[Parameter], samples: int, replicates: int) -> int:
+    """How many runs a design makes (points x replicates), computed without drawing it."""
+    d = len(params)
+    if method == "grid":
+        points = 1
+        for p in params:
+            points *= len(p.levels) if p.levels is not None else (p.points or 1)
+    elif method == "sobol":
+        points = samples * (d + 2)
+    elif method == "morris":
+        points = samples * (d + 1)
+    else:
+        points = samples
+    return points * replicates
 
 
 def _resolve_scenario(value: Any, exp_path: Path, src: str) -> str:
@@ -214,19 +252,19 @@ def _resolve_scenario(value: Any, exp_path: Path, src: str) -> str:
         raise UserError(
             src,
             "experiment.scenario",
-            f"expected a built-in scenario name or a .toml path, got {value!r}",
+            f"expected a built-in scenario name or a .toml path, got {excerpt(value)}",
         )
     if value in builtin_scenarios():
         return value
     path = Path(value)
     if not path.is_absolute():
         path = exp_path.parent / path  # relative to the experiment file, not the shell
-    if not path.is_file():
+    if not is_file(path):
         raise UserError(
             src,
             "experiment.scenario",
             f"expected a built-in scenario ({', '.join(builtin_scenarios())}) "
-            f"or a scenario file, got {value!r} (no such file: {path})",
+            f"or a scenario file, got {excerpt(value)} (no such file: {path})",
         )
     return str(path.resolve())
 
@@ -261,12 +299,14 @@ def _parameter(key: str, value: Any, scenario: str, src: str) -> Parameter:
     if isinstance(value, list):
         if not value:
             raise UserError(src, where, "expected at least one level, got an empty list")
+        if len(value) > MAX_POINTS:
+            raise UserError(src, where, f"expected at most {MAX_POINTS} levels, got {len(value)}")
         levels = []
         for level in value:
             _check_value(scenario, key, level, src)
             levels.append(Parameter(key, kind).cast(level))
         if len(_unique(levels)) != len(levels):
-            raise UserError(src, where, f"expected distinct levels, got {value!r}")
+            raise UserError(src, where, f"expected distinct levels, got {excerpt(value)}")
         return Parameter(key, kind, levels=levels)
     if isinstance(value, dict):
         if "steps" in value:
@@ -289,19 +329,23 @@ def _parameter(key: str, value: Any, scenario: str, src: str) -> Parameter:
         low, high = value["low"], value["high"]
         for name, v in (("low", low), ("high", high)):
             if isinstance(v, bool) or not isinstance(v, (int, float)):
-                raise UserError(src, f"{where}.{name}", f"expected a number, got {v!r}")
+                raise UserError(src, f"{where}.{name}", f"expected a number, got {excerpt(v)}")
+            if abs(v) > MAX_INT or not math.isfinite(v):  # before float() or round() fail
+                raise UserError(
+                    src, f"{where}.{name}", f"expected a finite number, got {excerpt(v)}"
+                )
             _check_value(scenario, key, Parameter(key, kind).cast(v), src)
         if low > high:
             raise UserError(src, where, f"expected low <= high, got low = {low}, high = {high}")
         points = None
         if "points" in value:
-            points = _int(value["points"], src, f"{where}.points", 1)
+            points = _int(value["points"], src, f"{where}.points", 1, MAX_POINTS)
         return Parameter(key, kind, low=float(low), high=float(high), points=points)
     raise UserError(
         src,
         where,
         "expected a list of levels [a, b, ...] or a range "
-        f"{{ low = .., high = .. }}, got {value!r}",
+        f"{{ low = .., high = .. }}, got {excerpt(value)}",
     )
 
 
@@ -321,17 +365,17 @@ def _outcome(name: str, value: Any, metrics: tuple[str, ...], src: str) -> Outco
             src,
             where,
             f"expected an aggregate ({', '.join(AGGREGATES)}) or "
-            f"{{ metric = .., aggregate = .. }}, got {value!r}",
+            f"{{ metric = .., aggregate = .. }}, got {excerpt(value)}",
         )
     if metric not in metrics:
         raise UserError(
-            src, where, f"unknown metric {metric!r} (expected one of: {', '.join(metrics)})"
+            src, where, f"unknown metric {excerpt(metric)} (expected one of: {', '.join(metrics)})"
         )
     if aggregate not in AGGREGATES:
         raise UserError(
             src,
             where,
-            f"unknown aggregate {aggregate!r} (expected one of: {', '.join(AGGREGATES)})",
+            f"unknown aggregate {excerpt(aggregate)} (expected one of: {', '.join(AGGREGATES)})",
         )
     return Outcome(name, metric, aggregate)
 
@@ -349,7 +393,7 @@ def load_experiment(path: str | Path) -> Experiment:
     """
     path = Path(path)
     src = str(path)
-    if not path.is_file():
+    if not is_file(path):
         examples = example_experiments()
         if src not in examples:
             raise UserError(
@@ -375,7 +419,7 @@ def load_experiment(path: str | Path) -> Experiment:
     de = data.get("design", {})
     name = ex.get("name", path.stem)
     if not isinstance(name, str) or not name or "/" in name:
-        raise UserError(src, "experiment.name", f"expected a non-empty name, got {name!r}")
+        raise UserError(src, "experiment.name", f"expected a non-empty name, got {excerpt(name)}")
     description = ex.get("description", "")
     if not isinstance(description, str):
         raise UserError(src, "experiment.description", "expected a string")
@@ -389,27 +433,33 @@ def load_experiment(path: str | Path) -> Experiment:
                 src, "experiment.steps", "a norms-game scenario counts experiment.generations"
             )
         steps = _int(
-            ex.get("generations", scen.norms_game.generations), src, "experiment.generations", 1
+            ex.get("generations", scen.norms_game.generations),
+            src,
+            "experiment.generations",
+            1,
+            _max_of(NormsGame, "generations"),
         )
     else:
         if "generations" in ex:
             raise UserError(
                 src, "experiment.generations", "a world scenario counts weeks: experiment.steps"
             )
-        steps = _int(ex.get("steps", scen.scenario.steps), src, "experiment.steps", 1)
-    replicates = _int(ex.get("replicates", 1), src, "experiment.replicates", 1)
-    seed = _int(ex.get("seed", 0), src, "experiment.seed", 0)
+        steps = _int(
+            ex.get("steps", scen.scenario.steps), src, "experiment.steps", 1, _max_of(Meta, "steps")
+        )
+    replicates = _int(ex.get("replicates", 1), src, "experiment.replicates", 1, MAX_REPLICATES)
+    seed = _int(ex.get("seed", 0), src, "experiment.seed", 0, 2**63 - 1)
 
     method = de.get("method", "grid")
     from experiments.designs import SAMPLERS  # the designs' one list (it imports this module)
 
-    if method not in SAMPLERS:
+    if not isinstance(method, str) or method not in SAMPLERS:
         raise UserError(
             src,
             "design.method",
-            f"unknown design {method!r} (expected one of: {', '.join(SAMPLERS)})",
+            f"unknown design {excerpt(method)} (expected one of: {', '.join(SAMPLERS)})",
         )
-    samples = _int(de.get("samples", 16), src, "design.samples", 1)
+    samples = _int(de.get("samples", 16), src, "design.samples", 1, MAX_SAMPLES)
     if method == "sobol" and samples & (samples - 1):
         raise UserError(
             src,
@@ -418,7 +468,7 @@ def load_experiment(path: str | Path) -> Experiment:
         )
     if "levels" in de:
         raise UserError(src, "design.levels", "renamed: use points (Morris's grid points p)")
-    morris_points = _int(de.get("points", 4), src, "design.points", 2)
+    morris_points = _int(de.get("points", 4), src, "design.points", 2, MAX_POINTS)
     if morris_points % 2:
         raise UserError(src, "design.points", f"expected an even number, got {morris_points}")
     confidence = de.get("confidence", 0.95)
@@ -428,7 +478,7 @@ def load_experiment(path: str | Path) -> Experiment:
         or not (0 < confidence < 1)
     ):
         raise UserError(
-            src, "design.confidence", f"expected a number in (0, 1), got {confidence!r}"
+            src, "design.confidence", f"expected a number in (0, 1), got {excerpt(confidence)}"
         )
 
     params = [_parameter(k, v, scenario, src) for k, v in data.get("parameters", {}).items()]
@@ -443,6 +493,13 @@ def load_experiment(path: str | Path) -> Experiment:
                 )
     elif not params:
         raise UserError(src, "parameters", f"expected at least one parameter for {method}")
+    runs = _design_runs(method, params, samples, replicates)
+    if runs > MAX_RUNS:
+        raise UserError(
+            src,
+            "design",
+            f"expected at most {MAX_RUNS:,} runs (design points x replicates), got {runs:,}",
+        )
     metrics = NORMS_GAME_METRICS if kind == "norms_game" else tuple(METRICS)
     outcomes_in = data.get("outcomes", {})
     if not outcomes_in:
@@ -487,13 +544,13 @@ def _series(value: Any, outcomes: list[Outcome], metrics: tuple[str, ...], src: 
                 raise UserError(
                     src,
                     "experiment.series",
-                    f"unknown metric {v!r} (expected one of: {', '.join(metrics)})",
+                    f"unknown metric {excerpt(v)} (expected one of: {', '.join(metrics)})",
                 )
         return list(dict.fromkeys(value))
     raise UserError(
         src,
         "experiment.series",
-        f'expected "outcomes", "all" or a list of metrics, got {value!r}',
+        f'expected "outcomes", "all" or a list of metrics, got {excerpt(value)}',
     )
 
 
@@ -503,14 +560,18 @@ def _analysis(value: Any, method: str, samples: int, src: str) -> list[str]:
 
     where = "design.analysis"
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise UserError(src, where, f'expected a list such as ["delta", "pawn"], got {value!r}')
+        raise UserError(
+            src, where, f'expected a list such as ["delta", "pawn"], got {excerpt(value)}'
+        )
     for v in value:
         if v not in SAMPLE_METHODS:
             raise UserError(
-                src, where, f"unknown method {v!r} (expected one of: {', '.join(SAMPLE_METHODS)})"
+                src,
+                where,
+                f"unknown method {excerpt(v)} (expected one of: {', '.join(SAMPLE_METHODS)})",
             )
     if len(set(value)) != len(value):
-        raise UserError(src, where, f"expected each method once, got {value!r}")
+        raise UserError(src, where, f"expected each method once, got {excerpt(value)}")
     if value and method not in ("lhs", "sobol"):
         raise UserError(
             src,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import functools
+import math
 import re
 import tomllib
 import typing
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.errors import UserError
+from sim.errors import UserError, excerpt
 
 
 def _scenario_dir() -> Path:
@@ -38,6 +39,14 @@ def _scenario_dir() -> Path:
 
 
 SCENARIO_DIR = _scenario_dir()
+
+# limits on what a file or an override may hold, so bad input gives one line, not a crash
+MAX_FILE_BYTES = 1_000_000  # a scenario, catalogue or experiment file
+MAX_DEPTH = 32  # tables and lists nested in a file
+MAX_STRING = 100_000  # characters of one string or override value
+MAX_ITEMS = 10_000  # entries of one list or table
+NORMS_GAME_CELLS = 4_000_000  # chance events one generation of the classic game may draw
+MAX_INT = 2**53  # integers beyond this are refused before any bound or float() is applied
 
 DECISION_RULES = ("consensus", "qualified_majority", "silence")
 # the kinds of intervention (handlers: sim.interventions.REGISTRY)
@@ -1124,7 +1133,14 @@ class Economy:
 class NormsGame:
     """[norms_game]: Axelrod's (1986) norms and metanorms game, every number a parameter."""
 
-    population: int = opt(20, "players", unit="players", source=AXELROD86, min=2, max=100_000)
+    population: int = opt(
+        20,
+        "players (at most 2,000: a generation holds events x players arrays)",
+        unit="players",
+        source=AXELROD86,
+        min=2,
+        max=2000,
+    )
     opportunities: int = opt(
         4,
         "defection opportunities per player per generation",
@@ -1175,7 +1191,12 @@ class NormsGame:
         0.01, "chance of flipping each gene bit", unit=P, source=AXELROD86, min=0.0, max=1.0
     )
     generations: int = opt(
-        100, "generations per run", unit="generations", source=AXELROD86, min=1, max=10_000_000
+        100,
+        "generations per run (at most 1,000,000: the run keeps one row per generation)",
+        unit="generations",
+        source=AXELROD86,
+        min=1,
+        max=1_000_000,
     )
     metanorms: bool = opt(False, "play the metanorms game")
     bits: int = opt(
@@ -1290,16 +1311,20 @@ def _check_leaf(value: Any, tp: Any, meta: Mapping[str, Any], src: str, key: str
     origin = typing.get_origin(tp)
     if dataclasses.is_dataclass(tp):
         if not isinstance(value, Mapping):
-            raise UserError(src, key, f"expected a table, got {value!r}")
+            raise UserError(src, key, f"expected a table, got {excerpt(value)}")
         return _build(tp, value, src, key)
     if origin is list:
         (arg,) = typing.get_args(tp)
         if not isinstance(value, list):
-            raise UserError(src, key, f"expected {_type_name(tp)}, got {value!r}")
+            raise UserError(src, key, f"expected {_type_name(tp)}, got {excerpt(value)}")
+        if len(value) > MAX_ITEMS:
+            raise UserError(src, key, f"expected at most {MAX_ITEMS:,} entries, got {len(value):,}")
         return [_check_leaf(v, arg, {}, src, f"{key}.{i}") for i, v in enumerate(value)]
     if origin is dict:
         if not isinstance(value, Mapping):
-            raise UserError(src, key, f"expected a table of numbers, got {value!r}")
+            raise UserError(src, key, f"expected a table of numbers, got {excerpt(value)}")
+        if len(value) > MAX_ITEMS:
+            raise UserError(src, key, f"expected at most {MAX_ITEMS:,} entries, got {len(value):,}")
         leaf = typing.get_args(tp)[1]
         out = {}
         for k, v in value.items():
@@ -1307,26 +1332,47 @@ def _check_leaf(value: Any, tp: Any, meta: Mapping[str, Any], src: str, key: str
         return out
     if tp is bool:
         if not isinstance(value, bool):
-            raise UserError(src, key, f"expected true or false, got {value!r}")
+            raise UserError(src, key, f"expected true or false, got {excerpt(value)}")
         return value
+    lo, hi, choices = meta.get("min"), meta.get("max"), meta.get("choices")
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise UserError(src, key, f"expected an integer, got {value!r}")
+            raise UserError(src, key, f"expected an integer, got {excerpt(value)}")
+        if abs(value) > MAX_INT:
+            raise UserError(src, key, f"expected an integer{_range(lo, hi)}, got {excerpt(value)}")
     elif tp is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise UserError(src, key, f"expected a number, got {value!r}")
-        value = float(value)
+            raise UserError(src, key, f"expected a number, got {excerpt(value)}")
+        if isinstance(value, int) and abs(value) > MAX_INT:  # float() would overflow
+            raise UserError(src, key, f"expected a number{_range(lo, hi)}, got {excerpt(value)}")
+        value = float(value) + 0.0  # -0.0 becomes 0.0 (numpy refuses a scale of -0.0)
+        if not math.isfinite(value):
+            raise UserError(
+                src, key, f"expected a finite number{_range(lo, hi)}, got {excerpt(value)}"
+            )
     elif tp is str:
         if not isinstance(value, str):
-            raise UserError(src, key, f"expected a string, got {value!r}")
-    lo, hi, choices = meta.get("min"), meta.get("max"), meta.get("choices")
+            raise UserError(src, key, f"expected a string, got {excerpt(value)}")
+        if len(value) > MAX_STRING:
+            raise UserError(
+                src, key, f"expected at most {MAX_STRING:,} characters, got {len(value):,}"
+            )
     if choices is not None and value not in choices:
-        raise UserError(src, key, f"expected one of {', '.join(map(repr, choices))}, got {value!r}")
+        raise UserError(
+            src, key, f"expected one of {', '.join(map(repr, choices))}, got {excerpt(value)}"
+        )
     if lo is not None and value < lo:
-        raise UserError(src, key, f"expected a value >= {lo}, got {value!r}")
+        raise UserError(src, key, f"expected a value >= {lo}, got {excerpt(value)}")
     if hi is not None and value > hi:
-        raise UserError(src, key, f"expected a value <= {hi}, got {value!r}")
+        raise UserError(src, key, f"expected a value <= {hi}, got {excerpt(value)}")
     return value
+
+
+def _range(lo: float | None, hi: float | None) -> str:
+    """`` in [lo, hi]`` for a message ('' without bounds)."""
+    if lo is None or hi is None:
+        return ""
+    return f" in [{lo:g}, {hi:g}]"
 
 
 def _build(cls: type, data: Mapping[str, Any], src: str, prefix: str = "") -> Any:
@@ -1360,8 +1406,8 @@ def scenario_path(source: str | Path) -> Path:
     if text in builtins:
         return builtins[text]
     path = Path(text)
-    if path.suffix == ".toml" or path.exists():
-        if not path.is_file():
+    if path.suffix == ".toml" or is_file(path) or _exists(path):
+        if not is_file(path):
             raise UserError(text, None, "no such scenario file")
         return path
     raise UserError(
@@ -1369,23 +1415,103 @@ def scenario_path(source: str | Path) -> Path:
     )
 
 
+def is_file(path: Path) -> bool:
+    """``path.is_file()``, False for names the system refuses (too long, a NUL byte)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
+
+
 def read_toml(path: Path) -> dict[str, Any]:
-    """Read a TOML file, turning syntax errors into one clear line."""
+    """Read a TOML file safely, turning every problem into one clear line.
+
+    The file is read as bytes (at most :data:`MAX_FILE_BYTES`) and must be UTF-8 TOML whose
+    tables and lists nest at most :data:`MAX_DEPTH` deep.
+    """
     try:
         with open(path, "rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise UserError(str(path), None, f"malformed TOML ({exc})") from None
+            raw = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        raise UserError(str(path), None, f"cannot read ({exc.strerror})") from None
+        raise UserError(str(path), None, f"cannot read ({exc.strerror or exc})") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise UserError(str(path), None, f"file too large (over {MAX_FILE_BYTES:,} bytes)")
+    return parse_toml(raw, str(path))
 
 
-def parse_value(text: str) -> Any:
-    """Parse an override's value as TOML (``0.8``, ``true``, ``["a", "b"]``), else a string."""
+def parse_toml(raw: bytes | str, src: str) -> dict[str, Any]:
+    """Parse TOML text or UTF-8 bytes; UserError (one line) on anything but a sane table."""
+    if isinstance(raw, bytes):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise UserError(src, None, f"not UTF-8 text (bad byte at offset {exc.start})") from None
+    else:
+        text = raw
     try:
-        return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(src, None, f"malformed TOML ({exc})") from None
+    except RecursionError:
+        deep = f"malformed TOML: nested too deeply (over {MAX_DEPTH})"
+        raise UserError(src, None, deep) from None
+    except (ValueError, OverflowError):  # int-string conversion limit (4,300 digits)
+        raise UserError(src, None, "malformed TOML: a number too long") from None
+    _check_depth(data, src)
+    return data
+
+
+def _check_depth(data: Any, src: str) -> None:
+    """UserError if tables and lists nest deeper than MAX_DEPTH (iterative: no recursion)."""
+    stack = [(data, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise UserError(src, None, f"malformed TOML: nested too deeply (over {MAX_DEPTH})")
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+
+
+def _non_finite(value: Any) -> bool:
+    """True if value is, or holds, a NaN or an infinite number."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, float) and not math.isfinite(v):
+            return True
+        if isinstance(v, dict):
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return False
+
+
+def parse_value(text: str, src: str = "--set", key: str | None = None) -> Any:
+    """Parse an override's value as TOML (``0.8``, ``true``, ``["a", "b"]``), else a string.
+
+    UserError for a value too long, nested too deeply, with a number too long, or holding
+    NaN or infinity (no key takes those).
+    """
+    if len(text) > MAX_STRING:
+        raise UserError(src, key, f"expected at most {MAX_STRING:,} characters, got {len(text):,}")
+    try:
+        value = parse_toml(f"v = {text}", src)["v"]
+    except UserError as exc:
+        if "nested too deeply" in exc.expected or "number too long" in exc.expected:
+            raise UserError(src, key, exc.expected.removeprefix("malformed TOML: ")) from None
         return text
+    if _non_finite(value):
+        raise UserError(src, key, f"expected a finite number, got {excerpt(value)}")
+    return value
 
 
 def parse_assignments(items: list[str] | None, src: str = "--set") -> dict[str, Any]:
@@ -1395,7 +1521,7 @@ def parse_assignments(items: list[str] | None, src: str = "--set") -> dict[str, 
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise UserError(src, item, "expected KEY=VALUE, e.g. states.attribution_skill=0.8")
-        out[key.strip()] = parse_value(value.strip())
+        out[key.strip()] = parse_value(value.strip(), src, key.strip())
     return out
 
 
@@ -1500,6 +1626,14 @@ def _cross_check(s: Scenario) -> None:
         )
     if not st.blocs:
         raise UserError(src, "states.blocs", "expected at least one bloc")
+    for i, share in enumerate(st.bloc_shares):
+        if share < 0:
+            raise UserError(src, f"states.bloc_shares.{i}", f"expected a share >= 0, got {share}")
+    for i, gov in enumerate(st.bloc_governance):
+        if not 0 <= gov <= 1:
+            raise UserError(
+                src, f"states.bloc_governance.{i}", f"expected a value in [0, 1], got {gov}"
+            )
     if sum(st.bloc_shares) <= 0:
         raise UserError(src, "states.bloc_shares", "expected a positive total")
     for pair in st.rival_blocs:
@@ -1508,7 +1642,7 @@ def _cross_check(s: Scenario) -> None:
             raise UserError(
                 src,
                 "states.rival_blocs",
-                f"expected 'A:B' with blocs from {st.blocs}, got {pair!r}",
+                f"expected 'A:B' with blocs from {st.blocs}, got {excerpt(pair)}",
             )
     names = [spec.name for spec in st.list]
     for i, spec in enumerate(st.list):
@@ -1518,7 +1652,7 @@ def _cross_check(s: Scenario) -> None:
             raise UserError(src, f"states.list.{i}.bloc", f"expected one of {st.blocs}")
         for r in spec.rivals:
             if r not in names:
-                raise UserError(src, f"states.list.{i}.rivals", f"unknown state {r!r}")
+                raise UserError(src, f"states.list.{i}.rivals", f"unknown state {excerpt(r)}")
     if len(set(names)) != len(names):
         raise UserError(src, "states.list", "state names must be unique")
     if st.concession_min > st.concession_max:
@@ -1537,7 +1671,7 @@ def _cross_check(s: Scenario) -> None:
             raise UserError(
                 src,
                 "states.nonaligned",
-                f"expected blocs from {st.blocs} ([] if none is non-aligned), got {b!r}",
+                f"expected blocs from {st.blocs} ([] if none is non-aligned), got {excerpt(b)}",
             )
     # the incident tables: an entry a file leaves out keeps its default
     inc, defaults = s.incidents, Incidents()
@@ -1572,6 +1706,20 @@ def _cross_check(s: Scenario) -> None:
             "threat_actors.severity_base",
             "expected severity_base + severity_capability <= 1 (a chance per severity point)",
         )
+    g = s.norms_game
+    # a generation of the classic game holds (defections x players) arrays, and with
+    # metanorms (defections x players x players): bound them before numpy allocates them
+    cells = g.population * g.population * g.opportunities
+    if g.metanorms:
+        cells *= g.population
+    if cells > NORMS_GAME_CELLS:
+        what = "population^3 x opportunities" if g.metanorms else "population^2 x opportunities"
+        raise UserError(
+            src,
+            "norms_game.population",
+            f"expected {what} <= {NORMS_GAME_CELLS:,} (the arrays of one generation), "
+            f"got {cells:,}",
+        )
     valid_members = {"all", *st.blocs, *names}
     for i, body in enumerate(s.organizations.bodies):
         for m in body.members:
@@ -1579,7 +1727,7 @@ def _cross_check(s: Scenario) -> None:
                 raise UserError(
                     src,
                     f"organizations.bodies.{i}.members",
-                    f"expected 'all', a bloc or a listed state, got {m!r}",
+                    f"expected 'all', a bloc or a listed state, got {excerpt(m)}",
                 )
 
 

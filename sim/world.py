@@ -8,14 +8,13 @@ the work that runs for every pair of states is vectorised.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from sim.errors import UserError
-from sim.scenario import Scenario, States
+from sim.errors import UserError, excerpt
+from sim.scenario import Scenario, States, is_file, read_toml
 
 CATALOGUE_DIR = Path(__file__).resolve().parent / "catalogues"
 ADOPTION_LEVEL = 0.5  # a (state, norm) pair counts as adopted at this commitment or above
@@ -44,44 +43,71 @@ class Catalogue:
 
 
 def load_catalogue(name_or_path: str, source: str = "norms.catalogue") -> Catalogue:
-    """Load a built-in catalogue by name or a TOML catalogue file."""
+    """Load a built-in catalogue by name or a TOML catalogue file.
+
+    ``source`` is the scenario file that names the catalogue: a relative path resolves
+    against that file's folder (then, as before, against the working folder).
+    """
     path = CATALOGUE_DIR / f"{name_or_path}.toml"
-    if not path.exists():
+    if not is_file(path):
         path = Path(name_or_path)
-    if not path.is_file():
+        if not path.is_absolute():
+            beside = Path(source).parent / path
+            if source not in ("norms.catalogue", "<defaults>") and is_file(beside):
+                path = beside
+    if not is_file(path):
         builtins = ", ".join(p.stem for p in CATALOGUE_DIR.glob("*.toml"))
         raise UserError(
             source,
             "norms.catalogue",
-            f"expected a built-in catalogue ({builtins}) or a file, got {name_or_path!r}",
+            f"expected a built-in catalogue ({builtins}) or a file, got {excerpt(name_or_path)}",
         )
-    with open(path, "rb") as fh:
-        try:
-            data = tomllib.load(fh)
-        except tomllib.TOMLDecodeError as exc:
-            raise UserError(str(path), None, f"malformed TOML ({exc})") from None
+    src = str(path)
+    data = read_toml(path)
     norms = data.get("norm", [])
-    if not norms:
-        raise UserError(str(path), "norm", "expected at least one [[norm]] table")
+    if not isinstance(norms, list) or not norms:
+        raise UserError(src, "norm", "expected at least one [[norm]] table")
+    name = data.get("name", path.stem)
+    if not isinstance(name, str):
+        raise UserError(src, "name", f"expected a string, got {excerpt(name)}")
     violated: dict[str, list[int]] = {}
     roles: dict[str, list[int]] = {}
     for k, norm in enumerate(norms):
+        if not isinstance(norm, dict):
+            raise UserError(src, f"norm.{k}", f"expected a table, got {excerpt(norm)}")
         for key in ("id", "title"):
-            if key not in norm:
-                raise UserError(str(path), f"norm.{k}.{key}", "expected a string")
+            if not isinstance(norm.get(key), str):
+                raise UserError(src, f"norm.{k}.{key}", "expected a string")
         if "sovereignty" in norm:
-            raise UserError(str(path), f"norm.{k}.sovereignty", "renamed: use constraint")
+            raise UserError(src, f"norm.{k}.sovereignty", "renamed: use constraint")
+        for key in ("security", "constraint"):
+            value = norm.get(key, 0.5)
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not 0 <= value <= 1  # also refuses NaN
+            ):
+                raise UserError(
+                    src, f"norm.{k}.{key}", f"expected a number in [0, 1], got {excerpt(value)}"
+                )
+        for key in ("violated_by", "roles"):
+            value = norm.get(key, [])
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise UserError(
+                    src, f"norm.{k}.{key}", f"expected a list of strings, got {excerpt(value)}"
+                )
         for t in norm.get("violated_by", []):
             violated.setdefault(t, []).append(k)
         for role in norm.get("roles", []):
             if role not in NORM_ROLES:
-                raise UserError(
-                    str(path), f"norm.{k}.roles", f"expected roles from {sorted(NORM_ROLES)}"
-                )
+                raise UserError(src, f"norm.{k}.roles", f"expected roles from {sorted(NORM_ROLES)}")
             roles.setdefault(role, []).append(k)
+    ids = [n["id"] for n in norms]
+    if len(set(ids)) != len(ids):
+        raise UserError(src, "norm", "expected unique norm ids")
     return Catalogue(
-        name=data.get("name", path.stem),
-        ids=[n["id"] for n in norms],
+        name=name,
+        ids=ids,
         titles=[n["title"] for n in norms],
         security=np.array([float(n.get("security", 0.5)) for n in norms]),
         constraint=np.array([float(n.get("constraint", 0.5)) for n in norms]),

@@ -186,7 +186,9 @@ def test_play_then_screenshot(session, tmp_path):
     page.get_by_role("button", name="▶").click()
     # past the first negotiation session (week 8) and a few attributions
     page.get_by_text(re.compile(r"^Time: (1[0-9]|[2-9]\d)(\.0)?$")).wait_for(timeout=60_000)
-    page.get_by_role("button", name="❚❚").click()
+    # while playing the page redraws every 400 ms; on a loaded machine a pointer click
+    # can keep missing the re-rendered button, so the click event is sent to it directly
+    page.get_by_role("button", name="❚❚").dispatch_event("click", timeout=60_000)
     page.get_by_role("button", name="▶").wait_for(timeout=60_000)
     week = page.get_by_text(re.compile(r"^Time: \d+(\.0)?$")).text_content() or ""
     session.wait_title(f"States, week {int(float(week.split()[1]))}")

@@ -459,3 +459,21 @@ def test_a_second_sweep_into_a_folder_in_use_is_refused(tmp_path, capsys):
         assert len(err) == 1 and "another sweep is writing" in err[0]
     # released: the batch runs
     assert run_batch(path, out, workers=1, quiet=True, report=False).failed == 0
+
+
+def test_a_batch_runs_on_a_forkserver_when_python_threads_run(tmp_path):
+    """With a Python thread running the pool cannot fork safely; it uses a forkserver."""
+    import threading
+
+    from experiments.evaluators import _context
+
+    stop = threading.Event()
+    t = threading.Thread(target=stop.wait, daemon=True)
+    t.start()
+    try:
+        assert _context().get_start_method() != "fork"
+        res = run_batch(write(tmp_path, GRID), tmp_path / "fs", workers=2, quiet=True, report=False)
+        assert res.failed == 0 and res.ran == 24
+    finally:
+        stop.set()
+        t.join()
