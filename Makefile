@@ -6,7 +6,7 @@ SCENARIO ?= baseline
 OUT ?= out/$(SCENARIO)
 ARGS ?=
 
-.PHONY: run test setup browser lint bench clean
+.PHONY: run test setup browser lint bench fuzz clean
 
 $(VENV)/.installed: pyproject.toml
 	@bash scripts/setup-venv.sh $(VENV)
@@ -23,6 +23,10 @@ browser:
 
 test: setup browser
 	$(PY) -m pytest -q $(ARGS)
+
+# the fuzzing suite's long profile (50x the cases CI runs)
+fuzz: setup
+	HYPOTHESIS_PROFILE=long $(PY) -m pytest -q tests/fuzz $(ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

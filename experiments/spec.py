@@ -511,6 +511,15 @@ def load_experiment(path: str | Path) -> Experiment:
         raise UserError(
             src, f"outcomes.{sorted(clash)[0]}", "an outcome cannot share a parameter's name"
         )
+    # the runs table's own columns (storage.FIXED and storage.STATUS)
+    own = ("run_id", "point", "replicate", "seed", "status", "error", "wall_seconds")
+    taken = [o.name for o in outcomes if o.name in own]
+    if taken:
+        raise UserError(
+            src,
+            f"outcomes.{taken[0]}",
+            f"a column of the runs table has this name; choose another ({', '.join(own)})",
+        )
     return Experiment(
         name=name,
         source=str(path.resolve()),

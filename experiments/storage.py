@@ -45,8 +45,8 @@ TIMESERIES = "timeseries.parquet"
 RUNS = "runs.parquet"
 RUNS_CSV = "runs.csv"
 LOCK = ".lock"
-FIXED = ["run_id", "point", "replicate", "seed"]
-STATUS = ["status", "error", "wall_seconds"]
+FIXED = ["run_id", "point", "replicate", "seed"]  # (experiments.spec keeps outcome names
+STATUS = ["status", "error", "wall_seconds"]  # off these columns: change both together)
 
 
 def _fsync_dir(path: Path) -> None:

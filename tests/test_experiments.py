@@ -477,3 +477,21 @@ def test_a_batch_runs_on_a_forkserver_when_python_threads_run(tmp_path):
     finally:
         stop.set()
         t.join()
+
+
+@pytest.mark.parametrize("name", ["run_id", "status", "seed", "error", "wall_seconds"])
+def test_an_outcome_named_like_a_runs_table_column_is_refused(tmp_path, name):
+    text = GRID.replace(
+        'incidents = "sum"', f'{name} = {{ metric = "incidents", aggregate = "sum" }}'
+    )
+    with pytest.raises(UserError, match=f"outcomes.{name}: a column of the runs table"):
+        load_experiment(write(tmp_path, text))
+
+
+def test_runs_table_columns_match_the_reserved_names(tmp_path):
+    from experiments.storage import FIXED, STATUS
+
+    for name in FIXED + STATUS:  # every column of the runs table is refused as an outcome
+        text = GRID.replace('incidents = "sum"', f'{name} = "incidents"')
+        with pytest.raises(UserError, match="a column of the runs table"):
+            load_experiment(write(tmp_path, text))
