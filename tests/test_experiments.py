@@ -492,6 +492,8 @@ def test_runs_table_columns_match_the_reserved_names(tmp_path):
     from experiments.storage import FIXED, STATUS
 
     for name in FIXED + STATUS:  # every column of the runs table is refused as an outcome
-        text = GRID.replace('incidents = "sum"', f'{name} = "incidents"')
+        text = GRID.replace(
+            'incidents = "sum"', f'{name} = {{ metric = "incidents", aggregate = "sum" }}'
+        )
         with pytest.raises(UserError, match="a column of the runs table"):
             load_experiment(write(tmp_path, text))
