@@ -158,143 +158,118 @@ def run_batch(
     The folder is locked while the batch runs: a second sweep into it is refused.
     """
     exp = load_experiment(experiment)
-    folder = Path(out) if out is not None else Path("runs") / safe_name(exp.name, "batch")
-    check_out(folder)
-    with BatchStore(folder).locked():
-        return _run_batch(
-            experiment,
-            folder,
-            workers=workers,
-            scheduler=scheduler,
-            resume=resume,
-            quiet=quiet,
-            report=report,
-            png=png,
-            argv=argv,
-            evaluator=evaluator,
-        )
-
-
-def _run_batch(
-    experiment: str | Path,
-    out: str | Path | None = None,
-    *,
-    workers: int | None = None,
-    scheduler: str | None = None,
-    resume: bool = False,
-    quiet: bool = False,
-    report: bool = True,
-    png: bool = False,
-    argv: list[str] | None = None,
-    evaluator: Evaluator | None = None,
-) -> BatchResult:
-    exp = load_experiment(experiment)
-    out = Path(out)
-    store = BatchStore(out)
-    the_plan = plan(exp)
-    session = {"command": argv if argv is not None else sys.argv, "start": _now(), "resume": resume}
-    if resume:
-        if not store.exists():
-            raise UserError(str(out), None, "no batch to resume here (no manifest.json)")
-        manifest = store.read_manifest()
-        if manifest.get("identity") != _jsonable(exp.identity()):
-            raise UserError(
-                str(experiment),
-                None,
-                f"differs from the batch in {out} "
-                "(same file, unchanged, is needed to resume; or use another --out)",
-            )
-    else:
-        if store.exists() or (out.is_dir() and any(p.name != LOCK for p in out.iterdir())):
-            raise UserError(
-                str(out),
-                None,
-                "already holds a batch: add --resume to continue it, or choose another --out",
-            )
-        manifest = {
-            "experiment": exp.to_dict(),
-            "identity": _jsonable(exp.identity()),
-            "design": {
-                "method": the_plan.design.method,
-                "points": len(the_plan.design),
-                "runs": the_plan.total,
-                **the_plan.design.info,
-            },
-            "root_seed": exp.seed,
-            "replicate_seeds": the_plan.seeds,
-            "columns": the_plan.columns(),
-            "versions": versions(),
-            "git_commit": git_commit(),
-            "start": session["start"],
-            "end": None,
-            "sessions": [],
+    out = Path(out) if out is not None else Path("runs") / safe_name(exp.name, "batch")
+    check_out(out)
+    with BatchStore(out).locked():
+        store = BatchStore(out)
+        the_plan = plan(exp)
+        session = {
+            "command": argv if argv is not None else sys.argv,
+            "start": _now(),
+            "resume": resume,
         }
+        if resume:
+            if not store.exists():
+                raise UserError(str(out), None, "no batch to resume here (no manifest.json)")
+            manifest = store.read_manifest()
+            if manifest.get("identity") != _jsonable(exp.identity()):
+                raise UserError(
+                    str(experiment),
+                    None,
+                    f"differs from the batch in {out} "
+                    "(same file, unchanged, is needed to resume; or use another --out)",
+                )
+        else:
+            if store.exists() or (out.is_dir() and any(p.name != LOCK for p in out.iterdir())):
+                raise UserError(
+                    str(out),
+                    None,
+                    "already holds a batch: add --resume to continue it, or choose another --out",
+                )
+            manifest = {
+                "experiment": exp.to_dict(),
+                "identity": _jsonable(exp.identity()),
+                "design": {
+                    "method": the_plan.design.method,
+                    "points": len(the_plan.design),
+                    "runs": the_plan.total,
+                    **the_plan.design.info,
+                },
+                "root_seed": exp.seed,
+                "replicate_seeds": the_plan.seeds,
+                "columns": the_plan.columns(),
+                "versions": versions(),
+                "git_commit": git_commit(),
+                "start": session["start"],
+                "end": None,
+                "sessions": [],
+            }
+            store.write_manifest(manifest)
+            store.write_text("experiment.toml", exp.text)
+            store.write_text("design.csv", the_plan.design_table().to_csv(index=False))
+
+        done = store.finished()
+        for rid in [r for r, row in done.items() if row["status"] == "ok"]:
+            part = store.parts / _part_name(rid)
+            if part.is_file() and not part_is_readable(part):  # torn or emptied: run it again
+                print(f"warning: {part}: damaged; run {rid} is redone", file=sys.stderr)
+                part.unlink()
+                del done[rid]
+        skip = set(done)
+        failed = sum(1 for r in done.values() if r["status"] != "ok")
+        own = evaluator is None
+        ev = evaluator if evaluator is not None else make_evaluator(workers, scheduler)
+        session["executor"] = ev.description
+        manifest["sessions"].append(session)
         store.write_manifest(manifest)
-        store.write_text("experiment.toml", exp.text)
-        store.write_text("design.csv", the_plan.design_table().to_csv(index=False))
 
-    done = store.finished()
-    for rid in [r for r, row in done.items() if row["status"] == "ok"]:
-        part = store.parts / _part_name(rid)
-        if part.is_file() and not part_is_readable(part):  # torn or emptied: run it again
-            print(f"warning: {part}: damaged; run {rid} is redone", file=sys.stderr)
-            part.unlink()
-            del done[rid]
-    skip = set(done)
-    failed = sum(1 for r in done.values() if r["status"] != "ok")
-    own = evaluator is None
-    ev = evaluator if evaluator is not None else make_evaluator(workers, scheduler)
-    session["executor"] = ev.description
-    manifest["sessions"].append(session)
-    store.write_manifest(manifest)
+        from tqdm import tqdm
 
-    from tqdm import tqdm
-
-    # no monitor thread: it would outlive the batch, and the next pool could not fork
-    tqdm.monitor_interval = 0
-    bar = tqdm(
-        total=the_plan.total,
-        initial=len(skip),
-        unit="run",
-        disable=quiet,
-        desc=exp.name,
-        dynamic_ncols=True,
-    )
-    bar.set_postfix(failed=failed)
-    ran = 0
-    store.open_journal()
-    try:
-        for row, series in ev.imap(the_plan.tasks(skip), the_plan.config()):
-            store.record(row, series)
-            ran += 1
-            if row["status"] != "ok":
-                failed += 1
-                bar.set_postfix(failed=failed)
-            bar.update()
-    except KeyboardInterrupt:
-        bar.close()
-        store.close_journal()
-        store.write_runs()
-        print(
-            f"interrupted: {len(skip) + ran} of {the_plan.total} runs kept in {out}; "
-            "continue with --resume",
-            file=sys.stderr,
+        # no monitor thread: it would outlive the batch, and the next pool could not fork
+        tqdm.monitor_interval = 0
+        bar = tqdm(
+            total=the_plan.total,
+            initial=len(skip),
+            unit="run",
+            disable=quiet,
+            desc=exp.name,
+            dynamic_ncols=True,
         )
-        raise
-    finally:
-        bar.close()
-        store.close_journal()
-        if own:
-            ev.close()
-    store.consolidate(expected=the_plan.total)
-    session["end"] = _now()
-    manifest["end"] = session["end"]
-    store.write_manifest(manifest)
-    if report:
-        from experiments.report import build_report
+        bar.set_postfix(failed=failed)
+        ran = 0
+        store.open_journal()
+        try:
+            for row, series in ev.imap(the_plan.tasks(skip), the_plan.config()):
+                store.record(row, series)
+                ran += 1
+                if row["status"] != "ok":
+                    failed += 1
+                    bar.set_postfix(failed=failed)
+                bar.update()
+        except KeyboardInterrupt:
+            bar.close()
+            store.close_journal()
+            store.write_runs()
+            print(
+                f"interrupted: {len(skip) + ran} of {the_plan.total} runs kept in {out}; "
+                "continue with --resume",
+                file=sys.stderr,
+            )
+            raise
+        finally:
+            bar.close()
+            store.close_journal()
+            if own:
+                ev.close()
+        store.consolidate(expected=the_plan.total)
+        session["end"] = _now()
+        manifest["end"] = session["end"]
+        store.write_manifest(manifest)
+        if report:
+            from experiments.report import build_report
 
-        build_report(out, quiet=quiet, png=png)
-    return BatchResult(out, the_plan.total, ran, len(skip), failed)
+            build_report(out, quiet=quiet, png=png)
+        return BatchResult(out, the_plan.total, ran, len(skip), failed)
 
 
 def _jsonable(x: Any) -> Any:
