@@ -27,7 +27,7 @@ from sim.agents import (
     ThreatActor,
 )
 from sim.errors import UserError
-from sim.mechanics import attribution, diplomacy, operations, response
+from sim.mechanics import attribution, diplomacy, operations, response, windows
 from sim.mechanics.enforcement import Enforcement
 from sim.mechanics.incidents import IncidentTable
 from sim.mechanics.relations import Relations
@@ -76,6 +76,7 @@ class CyberDiplomacyModel(mesa.Model):
         self.horizon = steps if steps is not None else self.config.scenario.steps
         self.catalogue = load_catalogue(self.config.norms.catalogue, self.config.source)
         self.world = build_world(self.config, self.catalogue, self.rng)
+        self.world.awareness = self.config.negotiation.awareness_start
         self.incidents = IncidentTable()
         self.relations = Relations(self)
         self.enforcement = Enforcement(self)
@@ -247,6 +248,7 @@ class CyberDiplomacyModel(mesa.Model):
                 b.first_session,
                 b.cbm,
                 agenda,
+                b.last_session,
             )
 
         self.operation_types = [t for t, v in cfg.operations.type_mix.items() if v > 0]
@@ -324,6 +326,7 @@ class CyberDiplomacyModel(mesa.Model):
         """Trust moves, GDP grows and loses damage; at a generation's end boldness and
         vengefulness evolve.
         """
+        windows.fade(self)
         self.relations.weekly_trust()
         self.relations.grow(self.week_damage)
         if self.steps % self.config.norms.generation == 0:

@@ -135,6 +135,11 @@ class Meta:
     start_year: int = opt(
         2015, "calendar year of week 1, for narration", unit="year", min=1900, max=2200
     )
+    base: str = opt(
+        "",
+        "a scenario this one builds on: its tables are merged under this file's, states.list "
+        "entries by name (other lists are replaced)",
+    )
 
 
 @dataclass
@@ -807,8 +812,15 @@ class BodySpec:
         0, "rounds per session (0 uses organizations.rounds)", unit="rounds", min=0, max=1000
     )
     first_session: int = opt(8, "week of the first session", unit="week", min=1, max=100_000)
+    last_session: int = opt(
+        0,
+        "week after which the body's mandate ends and its outcome is recorded (0: no end)",
+        unit="week",
+        min=0,
+        max=100_000,
+    )
     cbm: bool = opt(False, "runs confidence-building measures (contact points, hotline)")
-    agenda: list[str] = opt([], "norm ids on the agenda (empty: the whole catalogue)")
+    agenda: list[str] = opt([], "item ids on the agenda (empty: the whole catalogue)")
 
 
 @dataclass
@@ -828,6 +840,66 @@ class Organizations:
         source="OSCE PC Decisions 1106 (2013), 1202 (2016)",
         min=0.0,
         max=5.0,
+    )
+    review_cadence: int = opt(
+        52,
+        "weeks between implementation reviews of a body's agreements (0: no reviews)",
+        unit="weeks",
+        source="UN GGE/OEWG practice of annual reporting (A/76/135 paras 94-95)",
+        min=0,
+        max=5200,
+    )
+    review_trust_loss: float = opt(
+        0.1,
+        "share of its trust in a party that a signatory loses when a review names that party "
+        "for a violation of the reviewed commitments",
+        unit=SHARE,
+        min=0.0,
+        max=1.0,
+    )
+    fallback_share: float = opt(
+        0.3,
+        "share of a text's parties named for violating an item above which members fall back on it",
+        unit=SHARE,
+        min=0.0,
+        max=1.0,
+    )
+    fallback: float = opt(
+        0.25,
+        "share of their commitment to an item that members give up when they fall back on it",
+        unit=SHARE,
+        min=0.0,
+        max=1.0,
+    )
+    deadlock_sessions: int = opt(
+        0,
+        "consecutive failed sessions after which the objectors open a parallel track (0: never)",
+        unit="sessions",
+        source="the OEWG of 2019, opened beside a deadlocked GGE (A/RES/73/27, 73/266)",
+        min=0,
+        max=1000,
+    )
+    track_kind: str = opt(
+        "open_ended",
+        "membership of a parallel track: every state, or a small expert group",
+        choices=("open_ended", "expert"),
+    )
+    track_size: int = opt(15, "members of an expert-group track", unit="states", min=2, max=10_000)
+    track_rule: str = opt("consensus", "decision rule of a parallel track", choices=DECISION_RULES)
+    track_chair_weight: float = opt(
+        2.0,
+        "weight of the coalition that opened a track in its chair's drafts",
+        unit=MULT,
+        min=1.0,
+        max=100.0,
+    )
+    investment_focus: float = opt(
+        5.0,
+        "how strongly a state puts its diplomatic effort into the body whose last draft "
+        "served it best (0: equal effort everywhere)",
+        unit="per utility unit",
+        min=0.0,
+        max=100.0,
     )
     bodies: list[BodySpec] = opt([BodySpec()], "the organisations (empty list: none)")
 
@@ -1038,6 +1110,74 @@ class Negotiation:
         unit=MULT,
         min=0.0,
         max=1.0,
+    )
+    ratchet: float = opt(
+        1.0,
+        "share of the commitment already agreed on an item below which a new draft may not "
+        "go: an adopted text is the floor the next one starts from",
+        unit=SHARE,
+        source="the GGE reports build on one another (A/70/174 para. 2; A/76/135 para. 7)",
+        min=0.0,
+        max=1.0,
+    )
+    shock_severity: int = opt(
+        6,
+        "DCID severity from which an incident is a shock that opens a window "
+        "(attacks on critical infrastructure always are)",
+        unit="severity (1-10)",
+        source=DCID,
+        min=1,
+        max=10,
+    )
+    shock_gain: float = opt(
+        1.0,
+        "extra security value a state puts on every item while a shock is fresh, per unit of shock",
+        unit="utility per shock",
+        source="windows of opportunity: Kingdon (1984); Finnemore & Hollis (2016) AJIL 110:425",
+        min=0.0,
+        max=10.0,
+    )
+    shock_spread: float = opt(
+        0.3,
+        "shock felt by every other state when one state suffers a major incident, relative "
+        "to the victim's",
+        unit=SHARE,
+        min=0.0,
+        max=1.0,
+    )
+    shock_decay: float = opt(
+        0.03,
+        "weekly share of a shock that fades (0.03: half gone in about 23 weeks)",
+        unit=PER_WEEK,
+        min=0.0,
+        max=1.0,
+    )
+    awareness_start: float = opt(
+        1.0,
+        "share of the items' security value states see at the start, before major incidents "
+        "have shown what is at stake (1: all of it)",
+        unit=SHARE,
+        source="assumption; threat perception grew with Estonia 2007, Georgia 2008, Stuxnet "
+        "2010 (Finnemore & Hollis 2016 AJIL 110:425)",
+        min=0.0,
+        max=1.0,
+    )
+    awareness_gain: float = opt(
+        0.05,
+        "share of the items' security value each major incident (a shock) teaches every state, "
+        "up to all of it",
+        unit="share per incident",
+        min=0.0,
+        max=1.0,
+    )
+    rivalry_hardening: float = opt(
+        2.0,
+        "extra sovereignty cost per point of trust a state has lost toward other blocs "
+        "since the start",
+        unit="multiplier per trust point",
+        source="assumption; rivalry and the stalled GGE of 2017 (Henriksen 2019 JCSL 24:1)",
+        min=0.0,
+        max=100.0,
     )
 
 
@@ -1571,6 +1711,59 @@ def check_key(key: str, src: str = "--set") -> tuple[Any, Any]:
     raise UserError(src, key, f"unknown key (expected one of: {', '.join(close)})")
 
 
+MAX_BASES = 8  # a chain of scenarios built on one another
+
+
+def _merge(base: Any, over: Any, key: str) -> Any:
+    """``over`` merged onto ``base``: tables key by key, ``states.list`` entries by name,
+    anything else replaced.
+    """
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = dict(base)
+        for k, v in over.items():
+            out[k] = _merge(base[k], v, f"{key}.{k}" if key else k) if k in base else v
+        return out
+    if key == "states.list" and isinstance(base, list) and isinstance(over, list):
+        named = {x.get("name"): i for i, x in enumerate(base) if isinstance(x, dict)}
+        out = list(base)
+        for x in over:
+            i = named.get(x.get("name")) if isinstance(x, dict) else None
+            if i is None:
+                out.append(x)
+            else:
+                out[i] = {**out[i], **x}
+        return out
+    return over
+
+
+def _with_base(
+    data: dict[str, Any], path: Path, src: str, seen: tuple[Path, ...] = ()
+) -> dict[str, Any]:
+    """The scenario ``data`` merged onto the chain of scenarios its ``scenario.base`` names.
+
+    A base is a built-in scenario name or a file, relative to the file that names it.
+    """
+    meta = data.get("scenario")
+    base = meta.get("base") if isinstance(meta, dict) else None
+    if not base:
+        return data
+    if not isinstance(base, str):
+        raise UserError(src, "scenario.base", f"expected a scenario name, got {excerpt(base)}")
+    beside = path.parent / base
+    try:
+        bpath = beside if is_file(beside) else scenario_path(base)
+    except UserError:
+        raise UserError(
+            src, "scenario.base", f"expected a built-in scenario or a file, got {excerpt(base)}"
+        ) from None
+    seen = (*seen, path.resolve())
+    if bpath.resolve() in seen or len(seen) > MAX_BASES:
+        raise UserError(
+            src, "scenario.base", f"expected a chain of at most {MAX_BASES} bases, without a loop"
+        )
+    return _merge(_with_base(read_toml(bpath), bpath, src, seen), data, "")
+
+
 def load_scenario(
     source: str | Path | Scenario = "baseline",
     overrides: Mapping[str, Any] | None = None,
@@ -1588,6 +1781,7 @@ def load_scenario(
         path = scenario_path(source)
         data = read_toml(path)
         src = str(path) if path.parent != SCENARIO_DIR else f"scenarios/{path.name}"
+        data = _with_base(data, path, src)
     data = copy.deepcopy(data)
     for key, value in (overrides or {}).items():
         check_key(key, override_source)

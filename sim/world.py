@@ -19,6 +19,8 @@ from sim.scenario import Scenario, States, is_file, read_toml
 CATALOGUE_DIR = Path(__file__).resolve().parent / "catalogues"
 ADOPTION_LEVEL = 0.5  # a (state, norm) pair counts as adopted at this commitment or above
 # roles a norm can play in the mechanics, declared per norm in its catalogue (`roles`)
+# what an agenda item is about: the voluntary norms, then the items later bodies take up
+AGENDA_TOPICS = ("norms", "implementation", "law", "capacity", "mechanism")
 NORM_ROLES = {
     "haven_enforcement": "a haven committed to it prosecutes the criminal groups it hosts",
 }
@@ -35,6 +37,15 @@ class Catalogue:
     constraint: np.ndarray  # (K,) how much each norm constrains sovereign control
     violated_by: dict[str, list[int]]  # operation type -> indices of norms it breaches
     roles: dict[str, list[int]]  # role (see NORM_ROLES) -> indices of norms that play it
+    # items a body takes up only once these are agreed (indices), one list per item
+    requires: list[list[int]] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)  # see AGENDA_TOPICS
+
+    def __post_init__(self) -> None:
+        if not self.requires:
+            self.requires = [[] for _ in self.ids]
+        if not self.topics:
+            self.topics = ["norms"] * len(self.ids)
 
     @property
     def size(self) -> int:
@@ -90,7 +101,10 @@ def load_catalogue(name_or_path: str, source: str = "norms.catalogue") -> Catalo
                 raise UserError(
                     src, f"norm.{k}.{key}", f"expected a number in [0, 1], got {excerpt(value)}"
                 )
-        for key in ("violated_by", "roles"):
+        topic = norm.get("topic", "norms")
+        if topic not in AGENDA_TOPICS:
+            raise UserError(src, f"norm.{k}.topic", f"expected one of {AGENDA_TOPICS}")
+        for key in ("violated_by", "roles", "requires"):
             value = norm.get(key, [])
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise UserError(
@@ -105,6 +119,16 @@ def load_catalogue(name_or_path: str, source: str = "norms.catalogue") -> Catalo
     ids = [n["id"] for n in norms]
     if len(set(ids)) != len(ids):
         raise UserError(src, "norm", "expected unique norm ids")
+    requires = []
+    for k, norm in enumerate(norms):
+        for r in norm.get("requires", []):
+            if r not in ids[:k]:
+                raise UserError(
+                    src,
+                    f"norm.{k}.requires",
+                    f"expected ids of items listed before, got {excerpt(r)}",
+                )
+        requires.append([ids.index(r) for r in norm.get("requires", [])])
     return Catalogue(
         name=name,
         ids=ids,
@@ -113,6 +137,8 @@ def load_catalogue(name_or_path: str, source: str = "norms.catalogue") -> Catalo
         constraint=np.array([float(n.get("constraint", 0.5)) for n in norms]),
         violated_by=violated,
         roles=roles,
+        requires=requires,
+        topics=[n.get("topic", "norms") for n in norms],
     )
 
 
@@ -156,6 +182,10 @@ class World:
     shared_intel: np.ndarray = field(init=False)  # extra evidence per week (interventions)
     has_proxy: np.ndarray = field(init=False)  # 1 where the state sponsors a proxy group
     proxies: dict[int, list[tuple[int, int]]] = field(init=False)  # sponsor -> (actor id, haven)
+    agreed: np.ndarray = field(init=False)  # (K,) highest commitment any agreed text set
+    shock: np.ndarray = field(init=False)  # (n,) fresh shock of major incidents (windows)
+    awareness: float = 1.0  # share of the items' security value states see (windows)
+    outside_trust0: np.ndarray = field(init=False)  # (n,) initial trust toward other blocs
 
     def __post_init__(self) -> None:
         n = self.n
@@ -165,11 +195,24 @@ class World:
         self.shared_intel = np.zeros(n)
         self.has_proxy = np.zeros(n)
         self.proxies = {}
+        self.agreed = np.zeros(self.ideal.shape[1])
+        self.shock = np.zeros(n)
+        self.outside_trust0 = self.outside_trust()
         # blocs never change, so alliances are derived once
         same = self.bloc[:, None] == self.bloc[None, :]
         aligned = np.array([b not in self.nonaligned for b in self.bloc_names])[self.bloc]
         self._ally = same & aligned[:, None]
         np.fill_diagonal(self._ally, False)
+
+    def outside_trust(self) -> np.ndarray:
+        """(n,) each state's mean trust in the states of other blocs (all others if the
+        world has one bloc).
+        """
+        other = self.bloc[:, None] != self.bloc[None, :]
+        if not other.any():
+            other = ~np.eye(self.n, dtype=bool)
+        count = other.sum(axis=1)
+        return np.where(count > 0, (self.trust * other).sum(axis=1) / np.maximum(count, 1), 1.0)
 
     def add_proxy(self, sponsor: int, actor: int, haven: int) -> None:
         """Record that `sponsor` runs operations through threat actor `actor` in `haven`."""

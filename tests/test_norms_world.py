@@ -68,7 +68,8 @@ def test_agreement_binds_signatories_and_is_logged():
     text = np.array(list(record["text"].values()))
     assert text.max() > 0
     # the record rounds to 3 places
-    assert np.all(m.world.adopted[idx][:, org.agenda] >= text - 1e-3)
+    items = [m.catalogue.ids.index(k) for k in record["items"]]
+    assert np.all(m.world.adopted[idx][:, items] >= text - 1e-3)
     outside = [i for i in range(m.world.n) if i not in idx]
     assert not m.world.adopted[outside].any()
     # co-signatories trust each other more
@@ -110,7 +111,7 @@ def test_adopted_norms_count_in_metrics():
     )
     m.step()
     # f counts as adopted (>= 0.5); k's commitment is too low to count
-    assert m.current["norms_adopted_share"] == pytest.approx(1 / 11)
+    assert m.current["norms_adopted_share"] == pytest.approx(1 / m.catalogue.size)
 
 
 @pytest.mark.slow
@@ -133,15 +134,21 @@ def test_metanorms_sustain_vengefulness_in_the_world():
 
 def test_holdouts_accede_to_a_majority_agreement_later():
     r = simulate(
-        "baseline", {"organizations.decision_rule": "qualified_majority"}, seed=1, steps=520
+        "baseline",
+        # no reviews: a fallback after a review would lower what the parties hold
+        {"organizations.decision_rule": "qualified_majority", "organizations.review_cadence": 0},
+        seed=1,
+        steps=520,
     )
     agreements = [e for e in r.events if e["kind"] == "agreement"]
     accessions = [e for e in r.events if e["kind"] == "accession"]
     assert agreements and accessions
     first = agreements[0]
+    first_items = list(first["text"])
     for e in accessions:
         assert e["step"] > first["step"]
-        assert not set(e["states"]) & set(first["signatories"])  # only outsiders accede
+        if e["norms"] == first_items:  # only outsiders accede to the first agreement
+            assert not set(e["states"]) & set(first["signatories"])
     m = r.model
     joined = [m.world.index(n) for n in accessions[0]["states"]]
     org = m.organizations[0]

@@ -7,11 +7,20 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sim.mechanics import agenda, tracks, windows
 from sim.mechanics.diplomacy import adopt, mediator_for, security_value
 from sim.metrics import RECORD_DIGITS
 
 if TYPE_CHECKING:
     from sim.model import CyberDiplomacyModel
+
+
+def sovereignty_cost(m: CyberDiplomacyModel, members: np.ndarray, items: np.ndarray) -> np.ndarray:
+    """(members, items) sovereignty concern per item: each state's concern, hardened by
+    rivalry (:func:`sim.mechanics.windows.hardening`), times each item's constraint.
+    """
+    concern = m.world.sovereignty_concern[members] * windows.hardening(m)[members]
+    return concern[:, None] * m.catalogue.constraint[items][None, :]
 
 
 class InternationalOrganization(mesa.Agent):
@@ -36,6 +45,7 @@ class InternationalOrganization(mesa.Agent):
         first_session: int,
         cbm: bool,
         agenda: np.ndarray,
+        last_session: int = 0,
     ) -> None:
         super().__init__(model)
         self.name = name
@@ -46,29 +56,54 @@ class InternationalOrganization(mesa.Agent):
         self.rounds = rounds
         self.first_session = first_session
         self.cbm = cbm
-        self.agenda = agenda  # norm indices
+        self.agenda = agenda  # item indices
+        self.last_week = last_session  # the mandate ends after this week (0: never)
         self.sessions = 0
-        # what each agreement binds: (norm indices, commitment levels, signatory indices)
+        # what each agreement binds: (item indices, commitment levels, signatory indices)
         self.treaties: list[tuple[np.ndarray, np.ndarray, set[int]]] = []
         self.last_session: dict | None = None  # round-by-round record, for the app
+        self.history: list[dict] = []  # one summary per session, for the app's timeline
+        self.outcome: str | None = None  # "report" or "failure" once the mandate ends
+        self.active = True
+        self.failed_in_row = 0
+        self.opened_track = False
+        self.chair: np.ndarray | None = None  # the coalition that opened this track
+        self.last_review = 0
+        # each state's utility of this body's last draft (NaN: none yet, or not a member)
+        self.last_gain = np.full(model.world.n, np.nan)
 
     def session_due(self, step: int) -> bool:
-        """True in the weeks a session is scheduled."""
-        return step >= self.first_session and (step - self.first_session) % self.cadence == 0
+        """True in the weeks a session is scheduled, within the mandate."""
+        return (
+            self.active
+            and step >= self.first_session
+            and (step - self.first_session) % self.cadence == 0
+        )
+
+    def mandate_over(self, step: int) -> bool:
+        """True once the last week of a limited mandate has passed."""
+        return self.active and self.last_week > 0 and step >= self.last_week
+
+    def close(self) -> str:
+        """End the mandate: a consensus report if any session agreed, else a failure."""
+        self.active = False
+        self.outcome = "report" if self.treaties else "failure"
+        self.model.log(
+            "mandate_ended",
+            actors=[self.name],
+            organization=self.name,
+            outcome=self.outcome,
+            sessions=self.sessions,
+        )
+        return self.outcome
 
     def open_agenda(self) -> np.ndarray:
-        """The norms still open: those some member has not yet adopted.
-
-        Once a text is agreed, later sessions take up what remains, so a gain on a few
-        norms is not diluted by the many already settled.
+        """The items taken up now (see :func:`sim.mechanics.agenda.open_items`): those whose
+        required items are agreed and that some member has not yet adopted.
         """
-        from sim.world import ADOPTION_LEVEL
+        from sim.mechanics.agenda import open_items
 
-        settled = (
-            self.model.world.adopted[np.ix_(self.members, self.agenda)] >= ADOPTION_LEVEL
-        ).all(0)
-        open_ = self.agenda[~settled]
-        return open_ if len(open_) else self.agenda
+        return open_items(self.model, self.agenda, self.members)
 
     def accessions(self) -> list[str]:
         """Members outside an earlier agreement join it once it is worth it to them.
@@ -92,7 +127,7 @@ class InternationalOrganization(mesa.Agent):
                 text,
                 w.ideal[np.ix_(outside, norms)],
                 security_value(m)[np.ix_(outside, norms)],
-                w.sovereignty_concern[outside] * m.catalogue.constraint[norms].mean(),
+                sovereignty_cost(m, outside, norms),
                 m.config.negotiation,
                 status_quo=w.adopted[np.ix_(outside, norms)],
             )
@@ -112,8 +147,15 @@ class InternationalOrganization(mesa.Agent):
         return joined
 
     def convene(self) -> dict:
-        """Hold one negotiation session now; signatories adopt an agreed text."""
-        from sim.mechanics.negotiation import run_session
+        """Hold one negotiation session now; signatories adopt an agreed text.
+
+        The session takes up the open items (:mod:`sim.mechanics.agenda`), drafts no lower
+        than what is already agreed (the ratchet), weighs each member by its economy,
+        reputation and the effort it puts into this body (:mod:`sim.mechanics.tracks`),
+        and values items with the windows and hardening of :mod:`sim.mechanics.windows`.
+        A failure names each objector and the item it objected to most.
+        """
+        from sim.mechanics.negotiation import item_gains, run_session
 
         self.accessions()
         m = self.model
@@ -122,12 +164,39 @@ class InternationalOrganization(mesa.Agent):
         mem = self.members
         ag = self.open_agenda()
         cfg = m.config
+        self.sessions += 1
+        if not len(ag):
+            record = self._record([], [], False, [], [])
+            m.log(
+                "session_failed",
+                actors=[self.name],
+                organization=self.name,
+                rule=self.decision_rule,
+                members=len(mem),
+                outcome="failure",
+                objectors=[],
+                objections=[],
+                reason="nothing on the agenda can be taken up yet",
+            )
+            return record
         security = security_value(m)[np.ix_(mem, ag)]
+        sovereignty = sovereignty_cost(m, mem, ag)
         mediator = mediator_for(m, mem)
+        # a state publicly named for attacks carries less weight in the chair's draft
+        influence = (
+            np.sqrt(w.gdp[mem])
+            * np.maximum(cfg.negotiation.reputation_floor, 1.0 + w.reputation[mem])
+            * tracks.effort(m, self)
+        )
+        if self.chair is not None:
+            influence = influence * np.where(
+                np.isin(mem, self.chair), cfg.organizations.track_chair_weight, 1.0
+            )
+        status_quo = w.adopted[np.ix_(mem, ag)]
         result = run_session(
             w.ideal[np.ix_(mem, ag)],
             security,
-            w.sovereignty_concern[mem] * cat.constraint[ag].mean(),
+            sovereignty,
             w.expertise[mem],
             w.concession[mem],
             rule=self.decision_rule,
@@ -136,13 +205,11 @@ class InternationalOrganization(mesa.Agent):
             params=cfg.negotiation,
             rng=m.rng,
             mediator=mediator is not None,
-            status_quo=w.adopted[np.ix_(mem, ag)],
-            # a state publicly named for attacks carries less weight in the chair's draft
-            influence=np.sqrt(w.gdp[mem])
-            * np.maximum(cfg.negotiation.reputation_floor, 1.0 + w.reputation[mem]),
+            status_quo=status_quo,
+            influence=influence,
+            floor=agenda.floor(m, ag),
         )
-        self.sessions += 1
-        norm_ids = [cat.ids[k] for k in ag]
+        item_ids = [cat.ids[k] for k in ag]
         names = [w.names[i] for i in mem]
         rounds = []
         for rec in result.rounds:
@@ -150,31 +217,42 @@ class InternationalOrganization(mesa.Agent):
                 "round": int(rec.round),
                 "text": {
                     nid: round(float(x), RECORD_DIGITS)
-                    for nid, x in zip(norm_ids, rec.text, strict=True)
+                    for nid, x in zip(item_ids, rec.text, strict=True)
                 },
                 "accept": [names[i] for i in np.nonzero(rec.accepts)[0]],
                 "object": [names[i] for i in np.nonzero(~rec.accepts)[0]],
             }
             rounds.append(row)
             m.log("proposal", actors=[self.name], organization=self.name, **row)
+        if result.rounds:
+            self.last_gain[:] = np.nan
+            self.last_gain[mem] = result.rounds[-1].utilities
         signatories = mem[result.signatories] if result.agreed else np.zeros(0, dtype=int)
-        record = {
-            "organization": self.name,
-            "session": self.sessions,
-            "rule": self.decision_rule,
-            "mediator": mediator.name if mediator is not None else None,
-            "agreed": bool(result.agreed),
-            "rounds": rounds,
-            "text": rounds[-1]["text"] if rounds else {},
-            "signatories": [w.names[i] for i in signatories],
-            "members": len(mem),
-        }
-        self.last_session = record
-        if result.agreed:
-            adopt(m, signatories, ag, np.asarray(result.text))
-            self.treaties.append(
-                (ag.copy(), np.asarray(result.text).copy(), {int(i) for i in signatories})
+        objections: list[dict] = []
+        if not result.agreed and result.rounds:
+            # each objector's worst item: where the last draft cost it most
+            last = result.rounds[-1]
+            gains = item_gains(
+                last.text,
+                w.ideal[np.ix_(mem, ag)],
+                security,
+                sovereignty,
+                cfg.negotiation,
+                status_quo=status_quo,
             )
+            for i in np.nonzero(~last.accepts)[0]:
+                k = int(np.argmin(gains[i]))
+                objections.append({"state": names[i], "item": item_ids[k]})
+        record = self._record(
+            rounds, [w.names[i] for i in signatories], bool(result.agreed), item_ids, objections
+        )
+        record["mediator"] = mediator.name if mediator is not None else None
+        if result.agreed:
+            self.failed_in_row = 0
+            text = np.asarray(result.text)
+            adopt(m, signatories, ag, text)
+            agenda.record_agreement(m, ag, text)
+            self.treaties.append((ag.copy(), text.copy(), {int(i) for i in signatories}))
             m.log(
                 "agreement",
                 actors=[self.name],
@@ -186,6 +264,8 @@ class InternationalOrganization(mesa.Agent):
                 outcome="agreement",
             )
         else:
+            self.failed_in_row += 1
+            worst = _most_contested(objections)
             m.log(
                 "session_failed",
                 actors=[self.name],
@@ -194,5 +274,55 @@ class InternationalOrganization(mesa.Agent):
                 members=len(mem),
                 outcome="failure",
                 objectors=rounds[-1]["object"] if rounds else [],
+                objections=objections,
+                item=worst,
+                item_title=cat.titles[cat.ids.index(worst)] if worst else None,
+            )
+            tracks.maybe_open(
+                m, self, [int(mem[i]) for i in np.nonzero(~result.rounds[-1].accepts)[0]]
             )
         return record
+
+    def _record(
+        self,
+        rounds: list[dict],
+        signatories: list[str],
+        agreed: bool,
+        items: list[str],
+        objections: list[dict],
+    ) -> dict:
+        """The session's record (the app shows it) and its line in the body's history."""
+        m = self.model
+        record = {
+            "organization": self.name,
+            "session": self.sessions,
+            "step": m.steps,
+            "rule": self.decision_rule,
+            "mediator": None,
+            "agreed": agreed,
+            "rounds": rounds,
+            "text": rounds[-1]["text"] if rounds else {},
+            "signatories": signatories,
+            "members": len(self.members),
+            "items": items,
+            "objections": objections,
+        }
+        self.last_session = record
+        self.history.append(
+            {
+                "step": m.steps,
+                "session": self.sessions,
+                "agreed": agreed,
+                "items": items,
+                "objections": objections,
+            }
+        )
+        return record
+
+
+def _most_contested(objections: list[dict]) -> str | None:
+    """The item most objectors objected to (the first listed among equals)."""
+    counts: dict[str, int] = {}
+    for o in objections:
+        counts[o["item"]] = counts.get(o["item"], 0) + 1
+    return max(counts, key=lambda k: counts[k]) if counts else None

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.mechanics import review, windows
 from sim.mechanics.negotiation import lobby, pre_negotiate
 
 if TYPE_CHECKING:
@@ -21,14 +22,18 @@ if TYPE_CHECKING:
 
 def security_value(m: CyberDiplomacyModel) -> np.ndarray:
     """(n, K) what each state expects to gain if others are bound by each norm: the norm's
-    security value, more for digital economies, plus what its own incidents taught it.
+    security value as far as states are aware of it, more for digital economies, plus what
+    its own incidents taught it and the window a fresh shock opens
+    (:mod:`sim.mechanics.windows`).
     """
     w = m.world
     d = m.config.negotiation.digital_security
-    base = m.catalogue.security[None, :] * (
-        (1.0 - d) + w.digital_share[:, None] / max(w.digital_share.mean(), 1e-9) * d
+    base = (
+        w.awareness
+        * m.catalogue.security[None, :]
+        * ((1.0 - d) + w.digital_share[:, None] / max(w.digital_share.mean(), 1e-9) * d)
     )
-    return base + np.minimum(w.exposure, 1.0)
+    return base + np.minimum(w.exposure, 1.0) + windows.window_gain(m)
 
 
 def mediator_for(m: CyberDiplomacyModel, members: np.ndarray) -> ThinkTank | None:
@@ -89,10 +94,17 @@ def accord_uptake(m: CyberDiplomacyModel) -> None:
 
 
 def sessions(m: CyberDiplomacyModel) -> None:
-    """Organisations whose session falls this week convene."""
-    for org in m.organizations:
+    """Organisations whose session falls this week convene; reviews of agreements fall
+    due (:mod:`sim.mechanics.review`); mandates that end now record their outcome.
+    """
+    every = m.config.organizations.review_cadence
+    for org in list(m.organizations):  # a failed session may open a track
         if org.session_due(m.steps):
             convene(m, org)
+        if every and m.steps % every == 0:
+            review.review(m, org)
+        if org.mandate_over(m.steps):
+            org.close()
 
 
 def convene(m: CyberDiplomacyModel, org: InternationalOrganization) -> None:

@@ -14,7 +14,8 @@ norm ``s[i, k] >= 0`` (what it gains when the others are bound), a sovereignty c
 
     U_i(x) = V_i(x) - V_i(x0)
 
-where ``x0`` is the status quo (what the member is already bound to; no commitments by
+(``sigma`` may also differ by item: ``sigma_ik``, a member's concern times the item's
+constraint) where ``x0`` is the status quo (what the member is already bound to; no commitments by
 default). Utility is measured from the status quo, so ``U_i = 0`` is the value of no
 agreement and ``[negotiation] reservation`` is the gain a member needs before it signs.
 The distance term is maximal at the ideal; the security gain grows linearly with
@@ -33,7 +34,8 @@ above its reservation even in the last round.
 **Protocol.** Each round every member offers its best text moved toward the previous
 draft by its concession; the chair proposes the (influence-weighted) mean of the offers;
 a mediator (a think tank) moves that draft toward the member median by
-``mediation_weight``. Members accept when the text's utility clears their current
+``mediation_weight``; no draft goes below what earlier agreements already set (the
+ratchet, ``floor``). Members accept when the text's utility clears their current
 threshold (low-expertise delegations misjudge texts a little: the only randomness). The
 decision rule decides: ``consensus`` (no objection; everyone signs), ``qualified_majority``
 (share of acceptors >= q; acceptors sign) or ``silence`` (adopted unless someone breaks
@@ -102,12 +104,45 @@ def _value(
     params: Negotiation,
 ) -> np.ndarray:
     """V_i(x) before subtracting the status quo; text broadcasts against ideal."""
-    per_norm = (
+    return _per_item(text, ideal, security, sovereignty, params).mean(axis=-1)
+
+
+def _per_item(
+    text: np.ndarray,
+    ideal: np.ndarray,
+    security: np.ndarray,
+    sovereignty: np.ndarray,
+    params: Negotiation,
+) -> np.ndarray:
+    """Each member's value of each item of a text, (m, K); sovereignty is (m,) or (m, K)."""
+    sov = sovereignty[:, None] if sovereignty.ndim == 1 else sovereignty
+    return (
         -((text - ideal) ** 2)
         + params.security_weight * security * text
-        - params.sovereignty_weight * sovereignty[:, None] * text**2
+        - params.sovereignty_weight * sov * text**2
     )
-    return per_norm.mean(axis=-1)
+
+
+def item_gains(
+    text: np.ndarray,
+    ideal: np.ndarray,
+    security: np.ndarray,
+    sovereignty: np.ndarray,
+    params: Negotiation,
+    status_quo: np.ndarray | None = None,
+) -> np.ndarray:
+    """What each member gains (or loses) on each item of a text against the status quo,
+    (m, K): the terms of :func:`utility` before they are averaged. A member that objects
+    objects most to the item where it loses most.
+    """
+    ideal = np.asarray(ideal, dtype=float)
+    security = np.asarray(security, dtype=float)
+    sovereignty = np.asarray(sovereignty, dtype=float)
+    x0 = _status_quo(status_quo, ideal)
+    text = np.asarray(text, dtype=float)
+    return _per_item(text, ideal, security, sovereignty, params) - _per_item(
+        x0, ideal, security, sovereignty, params
+    )
 
 
 def _status_quo(status_quo: np.ndarray | None, ideal: np.ndarray) -> np.ndarray:
@@ -130,7 +165,7 @@ def utility(
         text: commitment level per norm, shape (K,) or one text per member (m, K).
         ideal: ideal points, (m, K).
         security: expected security gain per norm, (m, K), >= 0.
-        sovereignty: sovereignty concern, (m,).
+        sovereignty: sovereignty concern, (m,), or per member and item, (m, K).
         params: the ``[negotiation]`` section (security and sovereignty weights).
         status_quo: commitments already in force, (K,) or (m, K); default none.
 
@@ -153,7 +188,8 @@ def best_text(
     gain it expects and scaled down by its sovereignty cost, clipped to [0, 1].
     """
     ideal = np.asarray(ideal, dtype=float)
-    sov = np.asarray(sovereignty, dtype=float)[:, None]
+    sov = np.asarray(sovereignty, dtype=float)
+    sov = sov[:, None] if sov.ndim == 1 else sov
     raw = (2.0 * ideal + params.security_weight * np.asarray(security, dtype=float)) / (
         2.0 * (1.0 + params.sovereignty_weight * sov)
     )
@@ -230,6 +266,7 @@ def run_session(
     mediator: bool = False,
     status_quo: np.ndarray | None = None,
     influence: np.ndarray | None = None,
+    floor: np.ndarray | None = None,
 ) -> SessionResult:
     """Run one negotiation session of a body's members (protocol in the module docstring).
 
@@ -240,7 +277,7 @@ def run_session(
     Args:
         ideal: ideal commitment per member and norm, (m, K) in [0, 1].
         security: expected security gain per member and norm, (m, K), >= 0.
-        sovereignty: sovereignty concern, (m,) in [0, 1].
+        sovereignty: sovereignty concern, (m,) in [0, 1], or per member and item, (m, K).
         expertise: diplomats' technical expertise, (m,) in [0, 1].
         concession: Faratin exponent beta per member, (m,), > 0.
         rule: "consensus", "qualified_majority" or "silence".
@@ -251,6 +288,8 @@ def run_session(
         mediator: a think tank drafts the text, moved toward the member median.
         status_quo: commitments already in force, (K,) or (m, K); default none.
         influence: weight of each member in the chair's draft, (m,); default equal.
+        floor: commitment per item no draft goes below, (K,): the ratchet of texts
+            already agreed; default none.
 
     Returns:
         A :class:`SessionResult`; ``round`` and ``RoundRecord.round`` count from 1.
@@ -265,7 +304,10 @@ def run_session(
     sovereignty = np.asarray(sovereignty, dtype=float)
     expertise = np.asarray(expertise, dtype=float)
     concession = np.asarray(concession, dtype=float)
-    _check_shapes(ideal, security, sovereignty, expertise, concession)
+    if sovereignty.shape == ideal.shape:
+        _check_shapes(ideal, security, expertise, concession)
+    else:
+        _check_shapes(ideal, security, sovereignty, expertise, concession)
     m, k = ideal.shape
     if m == 0:
         return SessionResult(False, np.zeros(k), np.zeros(0, dtype=bool), 0, [])
@@ -294,6 +336,8 @@ def run_session(
         if mediator:
             w = params.mediation_weight
             text = (1.0 - w) * text + w * np.median(offers, axis=0)
+        if floor is not None:
+            text = np.maximum(text, floor)
         gain = _value(text, ideal, security, sovereignty, params) - base
         aspiration = 1.0 - conceded - noise_sd * rng.standard_normal(m)
         surplus = gain - params.reservation

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.mechanics import attribution
+from sim.mechanics import attribution, windows
 from sim.mechanics.incidents import TYPE_INDEX
 from sim.mechanics.timing import optimal_threshold
 from sim.scenario import INCIDENT_TYPES
@@ -297,6 +297,7 @@ def launch(
         retaliation_of=retaliation_of,
     )
     np.add.at(m.week_damage, targets, dmg)
+    windows.shock(m, targets, kinds, severity)
     m.counts["incidents"] += k
     m.counts["crime_incidents"] += int((initiators < 0).sum())
     for r in rows[violation]:

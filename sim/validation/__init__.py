@@ -17,6 +17,7 @@ TARGETS: dict[str, str] = {
     "axelrod-norms": "sim.validation.axelrod_norms",
     "axelrod-metanorms": "sim.validation.axelrod_norms",
     "dcid": "sim.validation.dcid",
+    "un-process": "sim.validation.un_process",
 }
 
 
@@ -36,7 +37,7 @@ def available() -> list[str]:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """`run.py validate [TARGET] [--json]`."""
-    for flag in ("runs", "generations", "steps"):
+    for flag in ("runs", "generations", "steps", "workers"):
         value = getattr(args, flag, None)
         if value is not None and value < 1:
             raise UserError(f"--{flag}", None, f"expected a positive number, got {value}")
