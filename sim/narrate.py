@@ -146,10 +146,43 @@ def _agreement(e: Event) -> str:
 def _session_failed(e: Event) -> str:
     rule = RULE_LABEL.get(str(e.get("rule")), "")
     obj = e.get("objectors") or []
+    org = e.get("organization", "negotiation")
+    if not obj and e.get("reason"):
+        return f"The {org} session could not start: {e['reason']}."
+    item = e.get("item")
+    on = f", most of them over {item} ({e.get('item_title') or item})" if item else ""
     return (
-        f"The {e.get('organization', 'negotiation')} session ended without agreement "
-        f"{rule}; {_names(obj)} still objected."
+        f"The {org} session ended without agreement {rule}; {_names(obj)} still objected{on}."
     ).replace("  ", " ")
+
+
+def _track_opened(e: Event) -> str:
+    return (
+        f"After {e.get('reason', 'repeated failures')} in {e.get('organization')}, "
+        f"{_names(e.get('coalition'))} opened a parallel track: {e.get('track')} "
+        f"({e.get('members')} members)."
+    )
+
+
+def _review(e: Event) -> str:
+    named = e.get("named") or []
+    fell = e.get("fallback") or []
+    text = f"The {e.get('organization')} review named {_names(named)} for violations"
+    if fell:
+        text += f"; members fell back on {', '.join(fell)}"
+    return text + "."
+
+
+def _mandate_ended(e: Event) -> str:
+    outcome = "a consensus report" if e.get("outcome") == "report" else "no report (a failure)"
+    return f"The mandate of {e.get('organization')} ended with {outcome}."
+
+
+def _shock(e: Event) -> str:
+    return (
+        f"A major incident against {e.get('state')} opened a window: positions move "
+        f"toward stronger commitments while the shock is fresh."
+    )
 
 
 def _accession(e: Event) -> str:
@@ -213,6 +246,10 @@ NARRATORS: dict[str, Callable[[Event], str]] = {
     "agreement": _agreement,
     "session_failed": _session_failed,
     "accession": _accession,
+    "track_opened": _track_opened,
+    "review": _review,
+    "mandate_ended": _mandate_ended,
+    "shock": _shock,
     "punishment": _punishment,
     "track2": _track2,
     "intervention": _intervention,

@@ -1111,6 +1111,15 @@ class Negotiation:
         min=0.0,
         max=1.0,
     )
+    common_denominator: float = opt(
+        0.0,
+        "under consensus, how far the chair moves each draft toward the least any member "
+        "offers on each item (0: the weighted mean of the offers)",
+        unit=SHARE,
+        source="the joint-decision trap: Scharpf (1988) Public Administration 66:239",
+        min=0.0,
+        max=1.0,
+    )
     ratchet: float = opt(
         1.0,
         "share of the commitment already agreed on an item below which a new draft may not "

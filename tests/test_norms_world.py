@@ -26,15 +26,32 @@ def test_baseline_reaches_an_agreement_within_plausible_sessions():
     assert all(f > 1 for f in agreed)
 
 
-def test_consensus_is_harder_than_majority():
-    seeds = range(8)
-    cons = [_first_agreement("consensus", s) for s in seeds]
-    maj = [_first_agreement("qualified_majority", s) for s in seeds]
-    assert sum(f is not None for f in maj) >= sum(f is not None for f in cons)
+def _baseline_record(rule, seed):
+    r = simulate("baseline", {"organizations.decision_rule": rule}, seed=seed)
+    weeks = [e["step"] for e in r.events if e["kind"] == "agreement"]
+    failed = [e for e in r.events if e["kind"] == "session_failed"]
+    return weeks, failed, float(r.timeseries["norms_adopted_share"].iloc[103])
+
+
+@pytest.mark.slow
+def test_consensus_is_visibly_harder_than_majority_in_the_baseline():
+    # the baseline itself, ten years, 8 seeds: consensus agrees later and less often
     never = 10_000
-    mean_cons = np.mean([f if f is not None else never for f in cons])
-    mean_maj = np.mean([f if f is not None else never for f in maj])
-    assert mean_maj < mean_cons, (cons, maj)
+    cons = [_baseline_record("consensus", s) for s in range(8)]
+    maj = [_baseline_record("qualified_majority", s) for s in range(8)]
+    first_cons = np.mean([w[0] if w else never for w, _, _ in cons])
+    first_maj = np.mean([w[0] if w else never for w, _, _ in maj])
+    assert first_maj < first_cons, (first_cons, first_maj)
+    assert np.mean([len(w) for w, _, _ in maj]) > np.mean([len(w) for w, _, _ in cons])
+    assert np.mean([a for *_, a in maj]) > np.mean([a for *_, a in cons])  # at two years
+    # negotiation keeps going for ten years: more than one agreement, or failures whose
+    # log names who objected and to which item
+    for weeks, failed, _ in cons:
+        assert len(weeks) > 1 or failed
+        for e in failed:
+            assert e["objectors"] and e["item"] and e["item_title"]
+            assert {o["state"] for o in e["objections"]} == set(e["objectors"])
+        assert max(weeks + [e["step"] for e in failed]) > 400
 
 
 def test_agreement_binds_signatories_and_is_logged():

@@ -150,3 +150,37 @@ def test_scenarios_command_lists_builtins():
     assert res.returncode == 0
     names = [line.split()[0] for line in res.stdout.strip().splitlines()]
     assert set(names) == set(builtin_scenarios())
+
+
+# ----------------------------------------------------------------------------- scenario.base
+
+
+def test_a_scenario_builds_on_its_base(tmp_path):
+    derived = tmp_path / "derived.toml"
+    derived.write_text(
+        '[scenario]\nname = "derived"\nbase = "rivalries_2000_2020"\nsteps = 10\n'
+        "[states]\ncount = 38\n"
+        '[[states.list]]\nname = "China"\nsovereignty_concern = 0.9\n'
+        '[[states.list]]\nname = "Brazil"\nbloc = "NonAligned"\n'
+        '[[organizations.bodies]]\nname = "GGE"\n'
+    )
+    base = load_scenario("rivalries_2000_2020")
+    s = load_scenario(derived)
+    names = [x.name for x in s.states.list]
+    assert names == [x.name for x in base.states.list] + ["Brazil"]  # merged by name
+    china = s.states.list[names.index("China")]
+    assert china.sovereignty_concern == 0.9 and china.activity == 2.8  # one key changed
+    assert [b.name for b in s.organizations.bodies] == ["GGE"]  # other lists are replaced
+    assert s.attribution.evidence_rate == base.attribution.evidence_rate  # inherited
+    assert s.scenario.steps == 10 and s.name == "derived"
+
+
+def test_a_bad_base_is_one_line(tmp_path):
+    loop = tmp_path / "loop.toml"
+    loop.write_text('[scenario]\nbase = "loop.toml"\n')
+    with pytest.raises(UserError, match="without a loop"):
+        load_scenario(loop)
+    missing = tmp_path / "missing.toml"
+    missing.write_text('[scenario]\nbase = "nope"\n')
+    with pytest.raises(UserError, match="scenario.base"):
+        load_scenario(missing)

@@ -23,6 +23,7 @@ LIBRARY = [
     "cybercrime_treaty",
     "zero_day_market",
     "rivalries_2000_2020",
+    "un_process_2004_2021",
 ]
 YEAR = 52
 

@@ -180,12 +180,24 @@ def NegotiationView(model: CyberDiplomacyModel) -> None:
 
 
 @solara.component
+def ProcessView(model: CyberDiplomacyModel) -> None:
+    """The bodies and sessions over the years, and the agenda items."""
+    _figure(views.process_figure, model)
+
+
+@solara.component
 def EventLogView(model: CyberDiplomacyModel) -> None:
     """The event log in plain sentences, newest first."""
     _figure(views.event_log_figure, model)
 
 
-COMPONENTS = [(NetworkView, 0), (TimeSeriesView, 0), (NegotiationView, 0), (EventLogView, 0)]
+COMPONENTS = [
+    (NetworkView, 0),
+    (TimeSeriesView, 0),
+    (NegotiationView, 0),
+    (ProcessView, 0),
+    (EventLogView, 0),
+]
 
 
 # ---------------------------------------------------------------------------- interventions

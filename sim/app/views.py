@@ -14,6 +14,7 @@ Each builder reads the model (never copies its state) and returns a ``go.Figure`
 
 from __future__ import annotations
 
+import html
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -365,6 +366,99 @@ def negotiation_figure(model: CyberDiplomacyModel) -> go.Figure:
     )
 
 
+def process_figure(model: CyberDiplomacyModel) -> go.Figure:
+    """The negotiation over the years: each body's mandate and sessions (agreed or failed,
+    with the objectors and the item they objected to), and the agenda items with the level
+    agreed so far.
+    """
+    fig = make_subplots(
+        rows=2,
+        cols=1,
+        row_heights=[0.55, 0.45],
+        vertical_spacing=0.1,
+        specs=[[{"type": "xy"}], [{"type": "table"}]],
+        figure=new_figure(),
+    )
+    start = model.config.scenario.start_year
+    bodies = list(model.organizations)
+    names = [html.escape(o.name) for o in bodies]
+    for outcome, color in (("agreed", "#2ca02c"), ("failed", "#d62728")):
+        xs, ys, hover = [], [], []
+        for o, name in zip(bodies, names, strict=True):
+            for h in o.history:
+                if h["agreed"] != (outcome == "agreed"):
+                    continue
+                xs.append(start + (h["step"] - 1) / 52)
+                ys.append(name)
+                objections = ", ".join(
+                    f"{html.escape(x['state'])} ({html.escape(x['item'])})"
+                    for x in h["objections"][:6]
+                )
+                hover.append(
+                    f"{name}, session {h['session']}, week {h['step']}: {outcome}<br>"
+                    f"items: {html.escape(', '.join(h['items'])) or '-'}"
+                    + (f"<br>objected: {objections}" if objections else "")
+                )
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="markers",
+                name=f"session {outcome}",
+                marker={"color": color, "size": 9, "symbol": "circle"},
+                hovertext=hover,
+                hoverinfo="text",
+            ),
+            row=1,
+            col=1,
+        )
+    # each body's mandate as a grey bar: from its first session to its end (or now)
+    for o, name in zip(bodies, names, strict=True):
+        end = o.last_week or max(model.steps, o.first_session)
+        label = {"report": " (report)", "failure": " (failed)"}.get(o.outcome or "", "")
+        fig.add_trace(
+            go.Scatter(
+                x=[start + (o.first_session - 1) / 52, start + (end - 1) / 52],
+                y=[name, name],
+                mode="lines",
+                line={"color": "#bbbbbb", "width": 6},
+                hovertext=f"{name}{label}",
+                hoverinfo="text",
+                showlegend=False,
+            ),
+            row=1,
+            col=1,
+        )
+    cat = model.catalogue
+    agreed = model.world.agreed
+    fig.add_trace(
+        go.Table(
+            columnwidth=[1, 1.3, 5, 0.9, 1.6],
+            header={
+                "values": ["item", "topic", "title", "agreed", "requires"],
+                "align": "left",
+                "font": {"size": 11},
+            },
+            cells={
+                "values": [
+                    [html.escape(x) for x in cat.ids],
+                    cat.topics,
+                    [html.escape(t) for t in cat.titles],
+                    [f"{a:.2f}" if a > 0 else "-" for a in agreed],
+                    [", ".join(cat.ids[r] for r in req) or "-" for req in cat.requires],
+                ],
+                "align": "left",
+                "font": {"size": 10},
+            },
+        ),
+        row=2,
+        col=1,
+    )
+    fig.update_xaxes(title_text="year", row=1, col=1)
+    fig.update_yaxes(autorange="reversed", automargin=True, row=1, col=1)
+    return _layout(fig, f"Bodies, sessions and the agenda, week {model.steps}")
+
+
 def event_log_figure(model: CyberDiplomacyModel, limit: int = 150) -> go.Figure:
     """The event log in plain sentences, newest first."""
     lines = newest_first(model.events, limit=limit) or ["No events yet: press Step or play."]
@@ -389,5 +483,6 @@ def all_figures(model: CyberDiplomacyModel) -> dict[str, go.Figure]:
         "network": network_figure(model),
         "timeseries": timeseries_figure(model),
         "negotiation": negotiation_figure(model),
+        "process": process_figure(model),
         "event_log": event_log_figure(model),
     }

@@ -1,0 +1,81 @@
+"""The UN process 2004-2021 (scenarios/un_process_2004_2021.toml, validate un-process):
+outcomes come from the mechanisms, never from a script.
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sim.validation import un_process
+from sim.world import CATALOGUE_DIR
+from tests.helpers import cli
+
+UNTIL_2017 = 915  # weeks: the end of the GGE 2016-17 mandate
+
+
+def _outcomes(overrides, seeds=(1, 2)):
+    return [un_process.outcomes(un_process.SCENARIO, overrides, s, UNTIL_2017) for s in seeds]
+
+
+def _agreed(runs, body):
+    return [r[body]["agreed"] for r in runs]
+
+
+@pytest.fixture(scope="module")
+def reference():
+    return _outcomes({})
+
+
+@pytest.mark.slow
+def test_outcomes_follow_an_items_sovereignty_cost(reference, tmp_path):
+    # the 2016-17 group failed over how international law applies; make that item cheap
+    text = (CATALOGUE_DIR / "un_agenda.toml").read_text()
+    head, _, tail = text.partition('id = "law_detail"')
+    tail = tail.replace("constraint = 0.95", "constraint = 0.0", 1)
+    cheap = tmp_path / "cheap_law.toml"
+    cheap.write_text(head + 'id = "law_detail"' + tail)
+    runs = _outcomes({"norms.catalogue": str(cheap)})
+    assert sum(_agreed(runs, "GGE 2016-17")) > sum(_agreed(reference, "GGE 2016-17"))
+
+
+@pytest.mark.slow
+def test_outcomes_follow_trust_between_blocs_and_the_incident_background(reference):
+    def record(runs):
+        return [[r[b]["agreed"] for b in sorted(r)] for r in runs]
+
+    calm = _outcomes({"operations.opportunity_rate": 0.0})  # no incidents: no windows
+    assert record(calm) != record(reference)
+    friends = _outcomes({"trust.between_blocs": 0.9, "trust.rivals": 0.9})
+    assert record(friends) != record(reference)
+
+
+def test_the_record_and_the_scenario_name_the_same_bodies():
+    from sim.scenario import load_scenario
+
+    bodies = [b.name for b in load_scenario(un_process.SCENARIO).organizations.bodies]
+    assert bodies == list(un_process.RECORD)
+
+
+def test_summary_counts_matches_against_the_record():
+    agreed_all = {b: {"agreed": True, "contested": None} for b in un_process.RECORD}
+    perfect = {b: {"agreed": a, "contested": None} for b, a in un_process.RECORD.items()}
+    s = un_process.summarise([agreed_all, perfect])
+    assert s["matched_min"] == 5 and s["matched_max"] == 7 and s["matched_mean"] == 6.0
+    assert s["passed"] is True
+    gge05 = next(b for b in s["bodies"] if b["body"] == "GGE 2004-05")
+    assert gge05["p_agreement"] == 0.5 and gge05["matched_share"] == 0.5
+
+
+@pytest.mark.slow
+def test_validate_un_process_has_a_json_form():
+    r = cli("validate", "un-process", "--runs", "1", "--steps", "300", "--json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["target"] == "un-process" and data["runs"] == 1
+    assert [b["body"] for b in data["bodies"]] == list(un_process.RECORD)
+
+
+def test_the_scenario_file_scripts_no_outcome():
+    text = Path(__file__).resolve().parent.parent / "scenarios" / "un_process_2004_2021.toml"
+    assert "[[events]]" not in text.read_text()
