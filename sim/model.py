@@ -249,6 +249,7 @@ class CyberDiplomacyModel(mesa.Model):
                 b.cbm,
                 agenda,
                 b.last_session,
+                b.delegation_expertise,
             )
 
         self.operation_types = [t for t, v in cfg.operations.type_mix.items() if v > 0]

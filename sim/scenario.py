@@ -820,6 +820,15 @@ class BodySpec:
         max=100_000,
     )
     cbm: bool = opt(False, "runs confidence-building measures (contact points, hotline)")
+    delegation_expertise: float = opt(
+        0.0,
+        "least technical expertise of the delegations: a group of governmental experts "
+        "seats experts (0: each state's own diplomats)",
+        unit=IDX,
+        source="UN GGE members are experts appointed by their governments (A/RES/73/266)",
+        min=0.0,
+        max=1.0,
+    )
     agenda: list[str] = opt([], "item ids on the agenda (empty: the whole catalogue)")
 
 
@@ -1111,14 +1120,14 @@ class Negotiation:
         min=0.0,
         max=1.0,
     )
-    common_denominator: float = opt(
+    accommodation: float = opt(
         0.0,
-        "under consensus, how far the chair moves each draft toward the least any member "
-        "offers on each item (0: the weighted mean of the offers)",
-        unit=SHARE,
+        "under consensus, the extra weight the chair gives a member's offer in the next draft "
+        "for each round it objected (0: none)",
+        unit="multiplier per round",
         source="the joint-decision trap: Scharpf (1988) Public Administration 66:239",
         min=0.0,
-        max=1.0,
+        max=100.0,
     )
     ratchet: float = opt(
         1.0,

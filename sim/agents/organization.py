@@ -46,6 +46,7 @@ class InternationalOrganization(mesa.Agent):
         cbm: bool,
         agenda: np.ndarray,
         last_session: int = 0,
+        delegation_expertise: float = 0.0,
     ) -> None:
         super().__init__(model)
         self.name = name
@@ -58,6 +59,7 @@ class InternationalOrganization(mesa.Agent):
         self.cbm = cbm
         self.agenda = agenda  # item indices
         self.last_week = last_session  # the mandate ends after this week (0: never)
+        self.delegation_expertise = delegation_expertise  # experts seated (GGE), else 0
         self.sessions = 0
         # what each agreement binds: (item indices, commitment levels, signatory indices)
         self.treaties: list[tuple[np.ndarray, np.ndarray, set[int]]] = []
@@ -197,7 +199,7 @@ class InternationalOrganization(mesa.Agent):
             w.ideal[np.ix_(mem, ag)],
             security,
             sovereignty,
-            w.expertise[mem],
+            np.maximum(w.expertise[mem], self.delegation_expertise),
             w.concession[mem],
             rule=self.decision_rule,
             qualified_majority=cfg.organizations.qualified_majority,

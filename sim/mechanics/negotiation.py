@@ -34,11 +34,11 @@ above its reservation even in the last round.
 **Protocol.** Each round every member offers its best text moved toward the previous
 draft by its concession; the chair proposes the (influence-weighted) mean of the offers;
 a mediator (a think tank) moves that draft toward the member median by
-``mediation_weight``; under consensus the chair moves the draft by
-``common_denominator`` toward the least of the offers, item by item (the lowest common
-denominator that consensus rules produce: Scharpf 1988, Public Administration 66:239);
-no draft goes below what earlier agreements already set (the ratchet, ``floor``).
-Members accept when the text's utility clears their current
+``mediation_weight``; under consensus the chair weighs a member's offer
+``(1 + accommodation)`` times more for each round it has objected, so drafts move toward
+the reluctant (the lowest common denominator that consensus produces: Scharpf 1988,
+Public Administration 66:239); no draft goes below what earlier agreements already set
+(the ratchet, ``floor``). Members accept when the text's utility clears their current
 threshold (low-expertise delegations misjudge texts a little: the only randomness). The
 decision rule decides: ``consensus`` (no objection; everyone signs), ``qualified_majority``
 (share of acceptors >= q; acceptors sign) or ``silence`` (adopted unless someone breaks
@@ -330,19 +330,16 @@ def run_session(
     noise_sd = params.misjudgement * (1.0 - np.clip(expertise, 0.0, 1.0))
 
     anchor = _weighted_mean(best, weights)
+    heard = np.ones(m)  # how much more the chair weighs a member for its past objections
     records: list[RoundRecord] = []
     text = anchor
     for t in range(1, rounds + 1):
         conceded = reach * concession_share(t, rounds, concession, params.initial_concession)
         offers = best + conceded[:, None] * (anchor - best)
-        text = _weighted_mean(offers, weights)
+        text = _weighted_mean(offers, weights * heard)
         if mediator:
             w = params.mediation_weight
             text = (1.0 - w) * text + w * np.median(offers, axis=0)
-        if rule == "consensus" and params.common_denominator > 0:
-            # under consensus the chair drafts toward what the most reluctant will offer
-            c = params.common_denominator
-            text = (1.0 - c) * text + c * offers.min(axis=0)
         if floor is not None:
             text = np.maximum(text, floor)
         gain = _value(text, ideal, security, sovereignty, params) - base
@@ -350,6 +347,9 @@ def run_session(
         surplus = gain - params.reservation
         accepts = surplus >= aspiration * span
         records.append(RoundRecord(t, text.copy(), accepts, gain))
+        if rule == "consensus":
+            # the chair gives the objectors' offers more weight in the next draft
+            heard = np.where(accepts, heard, heard * (1.0 + params.accommodation))
 
         if rule == "consensus":
             adopted, signatories = bool(accepts.all()), np.ones(m, dtype=bool)
