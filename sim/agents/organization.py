@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sim.control import decide
 from sim.mechanics.diplomacy import adopt, mediator_for, security_value
 from sim.metrics import RECORD_DIGITS
 
@@ -125,7 +126,7 @@ class InternationalOrganization(mesa.Agent):
         security = security_value(m)[np.ix_(mem, ag)]
         mediator = mediator_for(m, mem)
         result = run_session(
-            w.ideal[np.ix_(mem, ag)],
+            decide(m, "positions", self.name, w.ideal[np.ix_(mem, ag)], members=mem, agenda=ag),
             security,
             w.sovereignty_concern[mem] * cat.constraint[ag].mean(),
             w.expertise[mem],
@@ -137,6 +138,7 @@ class InternationalOrganization(mesa.Agent):
             rng=m.rng,
             mediator=mediator is not None,
             status_quo=w.adopted[np.ix_(mem, ag)],
+            forced=decide(m, "votes", self.name, None, members=mem),
             # a state publicly named for attacks carries less weight in the chair's draft
             influence=np.sqrt(w.gdp[mem])
             * np.maximum(cfg.negotiation.reputation_floor, 1.0 + w.reputation[mem]),

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.control import decide
 from sim.mechanics.negotiation import lobby, pre_negotiate
 
 if TYPE_CHECKING:
@@ -83,7 +84,12 @@ def accord_uptake(m: CyberDiplomacyModel) -> None:
         return
     share = companies.agg("accord", sum) / len(companies)
     for c in companies:
-        if not c.accord and m.rng.random() < cc.accord_join_rate * (cc.accord_join_base + share):
+        if not c.accord and decide(
+            m,
+            "accord",
+            c.name,
+            m.rng.random() < cc.accord_join_rate * (cc.accord_join_base + share),
+        ):
             c.accord = True
             m.log("accord_joined", actors=[c.name], company=c.name, home=m.world.names[c.home])
 
@@ -91,7 +97,7 @@ def accord_uptake(m: CyberDiplomacyModel) -> None:
 def sessions(m: CyberDiplomacyModel) -> None:
     """Organisations whose session falls this week convene."""
     for org in m.organizations:
-        if org.session_due(m.steps):
+        if decide(m, "convene", org.name, org.session_due(m.steps)):
             convene(m, org)
 
 

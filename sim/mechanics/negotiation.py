@@ -230,6 +230,7 @@ def run_session(
     mediator: bool = False,
     status_quo: np.ndarray | None = None,
     influence: np.ndarray | None = None,
+    forced: np.ndarray | None = None,
 ) -> SessionResult:
     """Run one negotiation session of a body's members (protocol in the module docstring).
 
@@ -251,6 +252,8 @@ def run_session(
         mediator: a think tank drafts the text, moved toward the member median.
         status_quo: commitments already in force, (K,) or (m, K); default none.
         influence: weight of each member in the chair's draft, (m,); default equal.
+        forced: per member 1 accepts every text, 0 objects to every text, -1 judges for
+            itself (a student's vote, :mod:`sim.control`); default: all judge.
 
     Returns:
         A :class:`SessionResult`; ``round`` and ``RoundRecord.round`` count from 1.
@@ -297,6 +300,9 @@ def run_session(
         gain = _value(text, ideal, security, sovereignty, params) - base
         aspiration = 1.0 - conceded - noise_sd * rng.standard_normal(m)
         surplus = gain - params.reservation
+        surplus = (
+            surplus if forced is None else np.where(forced < 0, surplus, (forced - 0.5) * np.inf)
+        )
         accepts = surplus >= aspiration * span
         records.append(RoundRecord(t, text.copy(), accepts, gain))
 
