@@ -66,9 +66,7 @@ def outcomes(m: CyberDiplomacyModel) -> dict[str, float]:
     if m.steps == 0:
         return dict.fromkeys(OUTCOMES, 0.0)
     ts = m.timeseries()
-    return {
-        k: float(ts[k].sum() if METRICS[k][1] == "flow" else ts[k].iloc[-1]) for k in OUTCOMES
-    }
+    return {k: float(ts[k].sum() if METRICS[k][1] == "flow" else ts[k].iloc[-1]) for k in OUTCOMES}
 
 
 def _table(caption: str, header: list[str], rows: list[list[str]], cls: list[str] | None = None):
@@ -168,7 +166,13 @@ def render(room: Room, cf: CyberDiplomacyModel | None = None) -> str:
     # outcomes against the counterfactual
     ours, theirs = outcomes(m), outcomes(cf)
     rows = [
-        [e(k), f"{ours[k]:.4g}", f"{theirs[k]:.4g}", f"{ours[k] - theirs[k]:+.4g}", e(METRICS[k][0])]
+        [
+            e(k),
+            f"{ours[k]:.4g}",
+            f"{theirs[k]:.4g}",
+            f"{ours[k] - theirs[k]:+.4g}",
+            e(METRICS[k][0]),
+        ]
         for k in OUTCOMES
     ]
     parts.append("<h2>Outcomes against the same world played by agents alone</h2>")
@@ -198,4 +202,6 @@ def write_debrief(room: Room, path: Path) -> Path:
 
 def decisions_frame(room: Room) -> pd.DataFrame:
     """Every decision as a table (week, role, student, point, decision, agent)."""
-    return pd.DataFrame(room.decisions, columns=["week", "role", "student", "point", "decision", "agent"])
+    return pd.DataFrame(
+        room.decisions, columns=["week", "role", "student", "point", "decision", "agent"]
+    )

@@ -283,6 +283,7 @@ class Room:
     def _refuse(self, who: str, action: str, why: str) -> Refused:
         entry = {"week": self.week, "who": who, "action": action, "why": why}
         self.refused.append(entry)
+        self._bump()
         log.warning("room %s: refused %s by %s: %s", self.code, action, who, why)
         return Refused(why)
 
@@ -351,9 +352,7 @@ class Room:
 
     # ------------------------------------------------------------------ decisions
 
-    def decide(
-        self, token: str, role: str, point: str, value: str, amendment: Any = None
-    ) -> None:
+    def decide(self, token: str, role: str, point: str, value: str, amendment: Any = None) -> None:
         """A student's decision for the coming week; refused unless their token holds
         ``role`` and the value is one of the choices of that point.
         """
@@ -741,10 +740,15 @@ class Rooms:
             while room.code in self.rooms:  # vanishingly rare
                 room.code = new_code()
             self.rooms[room.code] = room
+        self.start()
+        return room
+
+    def start(self) -> None:
+        """Start the clock thread (once)."""
+        with self.lock:
             if self._clock is None:
                 self._clock = threading.Thread(target=self._run_clock, daemon=True)
                 self._clock.start()
-        return room
 
     def _run_clock(self) -> None:
         while True:
