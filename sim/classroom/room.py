@@ -142,17 +142,14 @@ class RoomControls:
             if choice is None or not role.startswith("state:"):
                 continue
             v = m.world.names.index(role.split(":", 1)[1])
-            # only incidents the student could have seen: detected before this week
-            mine = rows[
-                (inc.target[rows] == v)
-                & (inc.attributed_step[rows] < 0)
-                & (inc.detected_step[rows] < m.steps)
-            ]
+            mine = rows[(inc.target[rows] == v) & (inc.attributed_step[rows] < 0)]
             agent_now = bool(np.isin(mine, ready).any())
             self._note(role, "attribute", "now" if agent_now else "wait")
             if choice == "now":
-                ready = np.union1d(ready, mine).astype(ready.dtype)
-            else:
+                # only incidents the student could have seen: detected before this week
+                seen = mine[inc.detected_step[mine] < m.steps]
+                ready = np.union1d(ready, seen).astype(ready.dtype)
+            else:  # waiting holds every attribution, also of what was found this week
                 ready = ready[~np.isin(ready, mine)]
         return ready
 

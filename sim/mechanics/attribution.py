@@ -123,8 +123,8 @@ def evidence_rate(m: CyberDiplomacyModel) -> np.ndarray:
     w = m.world
     a = m.config.attribution
     own = a.evidence_rate * w.attribution_skill
-    ally = decide(m, "share", None, w.ally * w.trust)
-    allies = ally @ w.attribution_skill / np.maximum(ally.sum(1), 1.0)
+    ally = w.ally * w.trust
+    allies = decide(m, "share", None, ally) @ w.attribution_skill / np.maximum(ally.sum(1), 1.0)
     rate = own + a.ally_sharing * a.evidence_rate * allies + company_intel(m)
     m._cache["evidence_rate"] = (m.steps, rate)
     return rate

@@ -80,7 +80,7 @@ def accord_uptake(m: CyberDiplomacyModel) -> None:
     """Companies outside the accord join, more readily as more of their peers are in."""
     cc = m.config.companies
     companies = m.companies
-    if cc.accord_join_rate <= 0 or not len(companies):
+    if not len(companies):
         return
     share = companies.agg("accord", sum) / len(companies)
     for c in companies:
@@ -88,7 +88,8 @@ def accord_uptake(m: CyberDiplomacyModel) -> None:
             m,
             "accord",
             c.name,
-            m.rng.random() < cc.accord_join_rate * (cc.accord_join_base + share),
+            cc.accord_join_rate > 0
+            and m.rng.random() < cc.accord_join_rate * (cc.accord_join_base + share),
         ):
             c.accord = True
             m.log("accord_joined", actors=[c.name], company=c.name, home=m.world.names[c.home])
