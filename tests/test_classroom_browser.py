@@ -2,13 +2,15 @@
 
 One server (``run.py class``'s command) on a free loopback port; an instructor and four
 students, each in their own browser context, play six weeks. Kept to one test: a
-classroom is one long story, and every page load costs seconds on a CI machine.
+classroom is one long story, and every page load costs seconds on a CI machine. Set
+``UPDATE_DOCS_SCREENSHOT=1`` to refresh docs/classroom-instructor.png and -student.png.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import subprocess
 import urllib.error
@@ -32,7 +34,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     """The classroom served by its production command; yields (url, debrief folder)."""
     port = free_port()
     tmp = tmp_path_factory.mktemp("class")
-    env = server_env("baseline", tmp / "out", "http://127.0.0.1")
+    env = server_env("baseline", tmp / "out", f"http://127.0.0.1:{port}/")
     env["CYBERDIPLOMACY_CLASS_LEFT_AFTER"] = "3"  # seconds: a closed page has left
     with open(tmp / "server.log", "wb") as fh:
         proc = subprocess.Popen(
@@ -106,11 +108,11 @@ def test_instructor_and_four_students_play_six_weeks(browser, server):
     teacher.text("^Queued for week 1")
 
     # six weeks; each student decides, the company's student leaves after week 3
-    plan = {
-        0: [("attribute", "now"), ("response", "sanctions")],
-        1: [("share", "withhold"), ("vote", "object")],
+    plan = {  # one decision a week each keeps the test short; the unit tests cover the rest
+        0: [("response", "sanctions")],
+        1: [("share", "withhold")],
         2: [("convene", "now")],
-        3: [("accord", "join"), ("telemetry", "share")],
+        3: [("telemetry", "share")],
     }
     played: list[tuple[int, str, str, str, str]] = []  # week, role, student, point, value
     for week in range(1, 7):
@@ -121,6 +123,11 @@ def test_instructor_and_four_students_play_six_weeks(browser, server):
                 s.click(f".decide-{point}-{value}")
                 played.append((week, roles[k], names[k], point, value))
             s.text(f"^Submitted: .*{plan[k][-1][0]}: {plan[k][-1][1]}")
+        if week == 6 and os.environ.get("UPDATE_DOCS_SCREENSHOT"):
+            teacher.text("decided: response")
+            for page, name in ((teacher, "instructor"), (ann, "student")):
+                page.page.wait_for_timeout(800)  # let plotly finish drawing
+                page.page.screenshot(path=str(Path(ROOT) / "docs" / f"classroom-{name}.png"))
         if week == 1:
             # another student's decisions never show on Ann's page
             assert "withhold" not in ann.page.inner_text("body")

@@ -28,8 +28,13 @@ from sim.classroom.room import DECISIONS, ROOMS, Refused, Room
 
 SCENARIO_ENV = "CYBERDIPLOMACY_CLASS_SCENARIO"  # set by `run.py class --scenario`
 JOIN_ENV = "CYBERDIPLOMACY_CLASS_JOIN"  # the join address `run.py class` printed
+SKIP_WEEKS = 4  # "Next 4 weeks": through quiet weeks quickly
 POLL_S = 0.5  # how often a page checks whether its room moved
 TITLE = "Cyber diplomacy class"
+CSS = """
+.class-table th, .class-table td { padding: 1px 10px 1px 0; text-align: left; }
+.class-table th { font-weight: 600; }
+"""
 LABELS = {  # what each decision is called on the student's page
     "attribute": "Attribute now or wait",
     "response": "Response, if you attribute",
@@ -456,6 +461,10 @@ def Pace(room: Room, v: dict, act: Any) -> None:
                 color="primary",
                 on_click=lambda: act(room.advance),
             )
+            solara.Button(
+                f"Next {SKIP_WEEKS} weeks",
+                on_click=lambda: act(lambda s: [room.advance(s) for _ in range(SKIP_WEEKS)]),
+            )
 
 
 @solara.component
@@ -509,6 +518,7 @@ def Page() -> None:
     """Route by query: ``?instructor=SECRET``, ``?student=TOKEN``, else the first page."""
     router = solara.use_router()
     query = parse_qs(router.search or "")
+    solara.Style(CSS)
     if query.get("instructor"):
         InstructorPage(query["instructor"][0])
     elif query.get("student"):
