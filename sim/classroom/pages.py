@@ -78,19 +78,29 @@ def _page_open() -> bool:
         return True
 
 
-def use_room(room: Room, token: str | None = None) -> int:
-    """Re-render when the room moves; tell the room the student's page is open."""
-    version = solara.use_reactive(room.version)
+def use_room(room: Room, token: str | None = None) -> Any:
+    """Re-render when the room moves; tell the room the student's page is open.
+
+    The instructor's page follows every change (the room's ``version``); a student's
+    page only what it shows (:meth:`Room.student_key`), so 30 students deciding do not
+    redraw 30 pages each time one of them clicks.
+    """
+
+    def key() -> Any:
+        return room.version if token is None else room.student_key(token)
+
+    seen = solara.use_reactive(key())
 
     def poll(cancel: Any) -> None:
         while not cancel.wait(POLL_S):
             if token is not None and _page_open():
                 room.heartbeat(token)
-            if room.version != version.value:
-                version.value = room.version
+            now = key()
+            if now != seen.value:
+                seen.value = now
 
     solara.use_thread(poll, dependencies=[room.code, token], intrusive_cancel=False)
-    return version.value
+    return seen.value
 
 
 # ---------------------------------------------------------------------------- home
@@ -165,8 +175,8 @@ def StudentRoom(room: Room, token: str) -> None:
             _text("The exercise has ended.", bold=True)
         elif view["paused"]:
             _text("The instructor has paused the exercise.")
-        elif view["seconds_left"] is not None:
-            _text(f"This turn ends in {view['seconds_left']} s.")
+        elif view["deadline"]:
+            _text(f"This turn ends at {view['deadline']}.")
     role = view["role"]
     if role is None:
         _text("Waiting for the instructor to give you a role.", bold=True, size="1.1em")
@@ -425,7 +435,7 @@ def InstructorRoom(room: Room, secret: str) -> None:
             else:
                 with solara.Card("Interventions"):
                     _InterventionsCard(RoomModel(room, secret), version)
-            WorldViews(room, version)
+            WorldViews(room, v["week"])
 
 
 @solara.component
@@ -449,8 +459,8 @@ def Pace(room: Room, v: dict, act: Any) -> None:
                     on_click=lambda p=pace: act(room.set_pace, p, int(seconds.value)),
                 )
         solara.InputInt("deadline, seconds per turn", value=seconds)
-        if v["seconds_left"] is not None:
-            _text(f"This turn ends in {v['seconds_left']} s.")
+        if v["deadline"]:
+            _text(f"This turn ends at {v['deadline']}.")
         with solara.Row(gap="4px"):
             solara.Button(
                 "Resume" if v["paused"] else "Pause",
@@ -501,16 +511,16 @@ def Roles(v: dict) -> None:
 
 
 @solara.component
-def WorldViews(room: Room, version: int) -> None:
-    """The app's network and event log, drawn from the shared world."""
+def WorldViews(room: Room, week: int) -> None:
+    """The app's network and event log, drawn from the shared world each week."""
 
     def build() -> tuple:
         with room.lock:
             return views.network_figure(room.model), views.event_log_figure(room.model)
 
-    network, log = solara.use_memo(build, [version])
-    solara.FigurePlotly(network, dependencies=[version])
-    solara.FigurePlotly(log, dependencies=[version])
+    network, log = solara.use_memo(build, [week])
+    solara.FigurePlotly(network, dependencies=[week])
+    solara.FigurePlotly(log, dependencies=[week])
 
 
 @solara.component

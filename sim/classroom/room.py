@@ -418,6 +418,29 @@ class Room:
         running = self.pace == "deadline" and not self.paused and not self.ended
         self.deadline_at = time.monotonic() + self.deadline_s if running else None
 
+    def deadline_clock(self) -> str:
+        """When the turn ends, as the server's wall-clock time ('' when no deadline runs)."""
+        left = self.seconds_left()
+        if left is None:
+            return ""
+        return time.strftime("%H:%M:%S", time.localtime(time.time() + left))
+
+    def student_key(self, token: str) -> tuple:
+        """What a student's page shows changes exactly when this changes."""
+        s = self.students.get(str(token))
+        if s is None:
+            return ()
+        mine = self.controls.pending.get(s.role or "")
+        return (
+            self.week,
+            self.ended,
+            self.paused,
+            self.deadline_at,
+            s.role,
+            s.left,
+            tuple(sorted(mine.items())) if mine else (),
+        )
+
     def seconds_left(self) -> int | None:
         """Seconds until the turn ends (None: no deadline running)."""
         if self.deadline_at is None:
@@ -576,7 +599,7 @@ class Room:
                 "week": self.week,
                 "ended": self.ended,
                 "left": s.left,
-                "seconds_left": self.seconds_left(),
+                "deadline": self.deadline_clock(),
                 "paused": self.paused,
                 "role": None,
             }
@@ -707,7 +730,7 @@ class Room:
                 "pace": self.pace,
                 "deadline_s": self.deadline_s,
                 "paused": self.paused,
-                "seconds_left": self.seconds_left(),
+                "deadline": self.deadline_clock(),
                 "ended": self.ended,
                 "students": students,
                 "roles": [(r.key, r.label) for r in self.roles.values()],
