@@ -383,3 +383,44 @@ def test_bad_flags_one_line_exit_2(argv, capsys):
     assert code == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error:") and "\n" not in err and "Traceback" not in err
+
+
+# ----------------------------------------------------------------------------- JSON endpoint
+
+
+def _call(endpoint, body: bytes = b"", query: bytes = b""):
+    import asyncio
+    import json
+
+    from starlette.requests import Request
+
+    async def receive():
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    scope = {"type": "http", "method": "POST", "headers": [], "query_string": query}
+    resp = asyncio.run(endpoint(Request(scope, receive)))
+    return resp.status_code, json.loads(resp.body)
+
+
+def test_the_json_endpoint_checks_every_decision():
+    import json
+
+    from sim.classroom import server
+    from sim.classroom.room import ROOMS
+
+    room = ROOMS.open("baseline")
+    ann = player(room, "Ann", "state:State 1")
+
+    def decide(**body):
+        return _call(server.decide, json.dumps(body).encode())
+
+    ok = decide(token=ann.token, role="state:State 1", point="share", value="withhold")
+    assert ok == (200, {"ok": True, "week": 0})
+    status, reply = decide(token=ann.token, role="state:State 2", point="share", value="withhold")
+    assert status == 403 and "your token holds State 1" in reply["error"]
+    assert decide(token="guess", role="state:State 1", point="share", value="share")[0] == 404
+    assert _call(server.decide, b"{not json")[0] == 400
+    status, view = _call(server.view, query=f"token={ann.token}".encode())
+    assert status == 200 and view["role"]["key"] == "state:State 1"
+    assert view["pending"] == {"share": "withhold"}
+    assert _call(server.view, query=b"token=guess")[0] == 404
