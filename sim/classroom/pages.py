@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html
 import os
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -415,7 +416,7 @@ def InstructorRoom(room: Room, secret: str) -> None:
                     _text(f"Written to {v['debrief']}")
                     path = v["debrief"]
                     solara.FileDownload(
-                        lambda: open(path, "rb").read(),  # noqa: SIM115
+                        lambda: Path(path).read_bytes(),
                         filename="debrief.html",
                         label="Download the debrief",
                         mime_type="text/html",
