@@ -25,6 +25,7 @@ HANDLERS: dict[str, str] = {
     "rerun": "experiments.cli:cmd_rerun",
     "discover": "experiments.cli:cmd_discover",
     "viz": "sim.app.cli:cmd_viz",
+    "class": "sim.classroom.cli:cmd_class",
 }
 
 
@@ -141,6 +142,12 @@ def build_parser() -> argparse.ArgumentParser:
     z.add_argument("--scenario", default="baseline", help="scenario shown first")
     z.add_argument("--host", default="127.0.0.1", help="address to serve on (default: loopback)")
     z.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
+
+    c = sub.add_parser("class", help="serve the classroom exercise: students play, you run it")
+    c.add_argument("--scenario", default="baseline", help="scenario offered first")
+    c.add_argument("--host", default="127.0.0.1", help="address to serve on (default: loopback)")
+    c.add_argument("--port", type=int, default=8766, help="port (default: 8766)")
+    c.add_argument("--out", default="out/class", help="debrief folder (default: out/class)")
     return p
 
 

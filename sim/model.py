@@ -26,6 +26,7 @@ from sim.agents import (
     ThinkTank,
     ThreatActor,
 )
+from sim.control import Controls
 from sim.errors import UserError
 from sim.mechanics import attribution, diplomacy, operations, response, windows
 from sim.mechanics.enforcement import Enforcement
@@ -95,6 +96,7 @@ class CyberDiplomacyModel(mesa.Model):
         self._adopt_initial_norms()
         interventions.check_scripted(self)
         self.record_events = record_events
+        self.controls: Controls | None = None  # human decisions (sim.control); none: agents
         self.current: dict[str, float] = {}
         # every metric through Mesa's DataCollector, or a lean record of the few asked for
         self.metric_names = list(METRICS) if metrics is None else list(metrics)

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sim.control import decide
+
 if TYPE_CHECKING:
     from sim.model import CyberDiplomacyModel
 
@@ -44,9 +46,11 @@ class Company(mesa.Agent):
         w = self.model.world
         cc = self.model.config.companies
         if self.accord:
-            return np.full(w.n, cc.engagement)
-        friendly = (w.bloc == w.bloc[self.home]).astype(float)
-        return cc.engagement * (cc.foreign_sharing + (1.0 - cc.foreign_sharing) * friendly)
+            own = np.full(w.n, cc.engagement)
+        else:
+            friendly = (w.bloc == w.bloc[self.home]).astype(float)
+            own = cc.engagement * (cc.foreign_sharing + (1.0 - cc.foreign_sharing) * friendly)
+        return decide(self.model, "telemetry", self.name, own)
 
     def __repr__(self) -> str:
         return f"Company({self.name!r}, home={self.model.world.names[self.home]!r})"

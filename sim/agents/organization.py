@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sim.control import decide
 from sim.mechanics import agenda, tracks, windows
 from sim.mechanics.diplomacy import adopt, mediator_for, security_value
 from sim.metrics import RECORD_DIGITS
@@ -196,7 +197,7 @@ class InternationalOrganization(mesa.Agent):
             )
         status_quo = w.adopted[np.ix_(mem, ag)]
         result = run_session(
-            w.ideal[np.ix_(mem, ag)],
+            decide(m, "positions", self.name, w.ideal[np.ix_(mem, ag)], members=mem, agenda=ag),
             security,
             sovereignty,
             np.maximum(w.expertise[mem], self.delegation_expertise),
@@ -210,6 +211,7 @@ class InternationalOrganization(mesa.Agent):
             status_quo=status_quo,
             influence=influence,
             floor=agenda.floor(m, ag),
+            forced=decide(m, "votes", self.name, None, members=mem),
         )
         item_ids = [cat.ids[k] for k in ag]
         names = [w.names[i] for i in mem]

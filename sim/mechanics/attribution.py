@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.control import decide
 from sim.mechanics import response
 from sim.mechanics.incidents import PUBLIC_RESPONSES, RESPONSE_INDEX, RESPONSES
 
@@ -123,7 +124,7 @@ def evidence_rate(m: CyberDiplomacyModel) -> np.ndarray:
     a = m.config.attribution
     own = a.evidence_rate * w.attribution_skill
     ally = w.ally * w.trust
-    allies = ally @ w.attribution_skill / np.maximum(ally.sum(1), 1.0)
+    allies = decide(m, "share", None, ally) @ w.attribution_skill / np.maximum(ally.sum(1), 1.0)
     rate = own + a.ally_sharing * a.evidence_rate * allies + company_intel(m)
     m._cache["evidence_rate"] = (m.steps, rate)
     return rate
@@ -233,6 +234,7 @@ def gather_evidence(m: CyberDiplomacyModel) -> None:
 
     # victims reach their threshold
     ready = rows[(inc.attributed_step[rows] < 0) & (inc.confidence[rows] >= a_cfg.threshold)]
+    ready = decide(m, "attribute", None, ready, rows=rows)
     for i in ready:
         attribute(m, int(i))
 
@@ -257,7 +259,7 @@ def attribute(m: CyberDiplomacyModel, i: int) -> None:
     if inc.initiator[i] >= 0 and inc.attributed_to[i] != inc.initiator[i]:
         m.counts["misattributions"] += 1
     m.counts["lag_sum"] += m.steps - int(inc.step[i])
-    choice = response.choose_response(m, i)
+    choice = decide(m, "response", int(inc.target[i]), response.choose_response(m, i), incident=i)
     response.apply_response(m, i, choice)
     m.log_incident("attributed", i)
 

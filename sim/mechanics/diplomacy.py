@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.control import decide
 from sim.mechanics import review, windows
 from sim.mechanics.negotiation import lobby, pre_negotiate
 
@@ -84,22 +85,29 @@ def accord_uptake(m: CyberDiplomacyModel) -> None:
     """Companies outside the accord join, more readily as more of their peers are in."""
     cc = m.config.companies
     companies = m.companies
-    if cc.accord_join_rate <= 0 or not len(companies):
+    if not len(companies):
         return
     share = companies.agg("accord", sum) / len(companies)
     for c in companies:
-        if not c.accord and m.rng.random() < cc.accord_join_rate * (cc.accord_join_base + share):
+        if not c.accord and decide(
+            m,
+            "accord",
+            c.name,
+            cc.accord_join_rate > 0
+            and m.rng.random() < cc.accord_join_rate * (cc.accord_join_base + share),
+        ):
             c.accord = True
             m.log("accord_joined", actors=[c.name], company=c.name, home=m.world.names[c.home])
 
 
 def sessions(m: CyberDiplomacyModel) -> None:
-    """Organisations whose session falls this week convene; reviews of agreements fall
-    due (:mod:`sim.mechanics.review`); mandates that end now record their outcome.
+    """Organisations whose session falls this week convene (a chair played by a student
+    decides); reviews of agreements fall due (:mod:`sim.mechanics.review`); mandates that
+    end now record their outcome.
     """
     every = m.config.organizations.review_cadence
     for org in list(m.organizations):  # a failed session may open a track
-        if org.session_due(m.steps):
+        if org.active and decide(m, "convene", org.name, org.session_due(m.steps)):
             convene(m, org)
         if every and m.steps % every == 0:
             review.review(m, org)

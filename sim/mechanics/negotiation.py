@@ -270,6 +270,7 @@ def run_session(
     status_quo: np.ndarray | None = None,
     influence: np.ndarray | None = None,
     floor: np.ndarray | None = None,
+    forced: np.ndarray | None = None,
 ) -> SessionResult:
     """Run one negotiation session of a body's members (protocol in the module docstring).
 
@@ -293,6 +294,8 @@ def run_session(
         influence: weight of each member in the chair's draft, (m,); default equal.
         floor: commitment per item no draft goes below, (K,): the ratchet of texts
             already agreed; default none.
+        forced: per member 1 accepts every text, 0 objects to every text, -1 judges for
+            itself (a student's vote, :mod:`sim.control`); default: all judge.
 
     Returns:
         A :class:`SessionResult`; ``round`` and ``RoundRecord.round`` count from 1.
@@ -345,6 +348,9 @@ def run_session(
         gain = _value(text, ideal, security, sovereignty, params) - base
         aspiration = 1.0 - conceded - noise_sd * rng.standard_normal(m)
         surplus = gain - params.reservation
+        surplus = (
+            surplus if forced is None else np.where(forced < 0, surplus, (forced - 0.5) * np.inf)
+        )
         accepts = surplus >= aspiration * span
         records.append(RoundRecord(t, text.copy(), accepts, gain))
         if rule == "consensus":
