@@ -164,7 +164,7 @@ def test_every_event_of_a_run_is_narrated(ran):
 def test_all_figures_on_a_new_and_a_running_model(ran):
     for m in (app.AppModel(), ran):
         figs = views.all_figures(m)
-        assert set(figs) == {"network", "timeseries", "negotiation", "event_log"}
+        assert set(figs) == {"network", "timeseries", "negotiation", "process", "event_log"}
         for f in figs.values():
             assert f.layout.height == views.HEIGHT
             f.to_plotly_json()  # serialisable
@@ -369,3 +369,20 @@ def test_viz_rejects_unknown_scenario_and_bad_port():
         check_scenario("no_such_scenario")
     with pytest.raises(UserError, match="--port"):
         cmd_viz(argparse.Namespace(scenario="baseline", host="127.0.0.1", port=70000))
+
+
+def test_process_view_shows_bodies_sessions_and_the_agenda():
+    from sim.app.views import process_figure
+    from sim.model import CyberDiplomacyModel
+
+    m = CyberDiplomacyModel(
+        "baseline", {"organizations.bodies": [{"name": "<b>GGE</b>", "cadence": 10}]}, rng=1
+    )
+    for _ in range(30):
+        m.step()
+    fig = process_figure(m)
+    sessions = [t for t in fig.data if t.type == "scatter" and t.mode == "markers"]
+    assert sum(len(t.x) for t in sessions) == m.organizations[0].sessions == 3
+    assert all("<b>" not in y for t in sessions for y in t.y)  # names are escaped
+    table = next(t for t in fig.data if t.type == "table")
+    assert list(table.cells.values[0]) == m.catalogue.ids

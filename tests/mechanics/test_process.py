@@ -45,10 +45,11 @@ def test_an_item_waits_for_the_items_it_requires():
     everything = np.arange(cat.size)
     first = agenda.open_items(m, everything, np.arange(m.world.n))
     names = {cat.ids[k] for k in first}
-    assert "law" in names and "law_detail" not in names and "mechanism" not in names
-    m.world.agreed[_ids(m, ["law"])] = 0.6
+    assert "law" in names and "implementation" not in names and "mechanism" not in names
+    m.world.agreed[_ids(m, ["a", "f", "k"])] = 0.6
     later = {cat.ids[k] for k in agenda.open_items(m, everything, np.arange(m.world.n))}
-    assert "law_detail" in later and "law" not in later  # fresh items come first
+    assert "implementation" in later and "a" not in later  # fresh items come first
+    assert "mechanism" not in later  # it also needs implementation and capacity
 
 
 def test_once_all_are_agreed_the_unsettled_ones_are_deepened():
