@@ -430,6 +430,16 @@ class Operations:
         min=0.0,
         max=1.0,
     )
+    exposure_growth: float = opt(
+        0.0,
+        "yearly growth of what rivals have online to be hit: the chance per dyad per week "
+        "that stakes arise grows by this share a year (Internet users grew about 10% a year, "
+        "1.0 billion in 2005 to 4.1 billion in 2019)",
+        unit="share per year",
+        source="ITU, Measuring digital development: Facts and Figures (2005-2019)",
+        min=0.0,
+        max=1.0,
+    )
     patch_effect: float = opt(
         0.02,
         "weekly persistence cut by one company patching every system at full speed",
@@ -1251,6 +1261,25 @@ class ScriptedEvent:
 
 
 @dataclass
+class Calibration:
+    """[calibration]: where a calibrated scenario's values come from (written by
+    ``run.py calibrate``; ``run.py validate`` never reports a fitted target as a prediction).
+    """
+
+    targets: str = opt("", "the targets file fitted to (a path relative to this file)")
+    fitted: list[str] = opt([], "names of the targets fitted to")
+    parameters: dict[str, float] = opt({}, "posterior median of each calibrated key")
+    posterior: dict[str, list[float]] = opt({}, "posterior particles: key -> values")
+    weights: list[float] = opt([], "the posterior particles' weights")
+    seed: int = opt(0, "root seed of the calibration", unit="seed", min=0, max=2**32 - 1)
+    simulations: int = opt(0, "simulations the calibration ran", unit="runs", min=0, max=MAX_INT)
+    epsilon: float = opt(
+        0.0, "final ABC tolerance (distance units)", unit="distance", min=0.0, max=1e300
+    )
+    versions: dict[str, str] = opt({}, "package versions it ran with")
+
+
+@dataclass
 class Scenario:
     """A whole scenario: every section with its defaults."""
 
@@ -1271,6 +1300,7 @@ class Scenario:
     economy: Economy = sub(Economy)
     norms_game: NormsGame = sub(NormsGame)
     events: list[ScriptedEvent] = opt([], "scripted events (attacks, hotlines, sessions)")
+    calibration: Calibration = sub(Calibration)
     source: str = field(default="<defaults>", metadata={"internal": True})
 
     @property
@@ -1396,7 +1426,9 @@ def _build(cls: type, data: Mapping[str, Any], src: str, prefix: str = "") -> An
 
 def builtin_scenarios() -> dict[str, Path]:
     """Built-in scenario names and their files."""
-    return {p.stem: p for p in sorted(SCENARIO_DIR.glob("*.toml"))}
+    # NAME.targets.toml beside a scenario holds its observed figures (sim.validation.targets)
+    files = sorted(SCENARIO_DIR.glob("*.toml"))
+    return {p.stem: p for p in files if not p.name.endswith(".targets.toml")}
 
 
 def scenario_path(source: str | Path) -> Path:
@@ -1784,7 +1816,14 @@ def numeric_keys() -> list[KeyInfo]:
     """The behavioural numbers a sweep or calibration can move: int and float keys of the
     world model's sections (not list entries, nor the classic game, nor scripted events).
     """
-    skip = ("scenario.", "norms_game.", "events.", "states.list.", "organizations.bodies.")
+    skip = (
+        "scenario.",
+        "norms_game.",
+        "events.",
+        "states.list.",
+        "organizations.bodies.",
+        "calibration.",
+    )
     return [
         k
         for k in describe_keys()

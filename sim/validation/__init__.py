@@ -36,7 +36,7 @@ def available() -> list[str]:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """`run.py validate [TARGET] [--json]`."""
-    for flag in ("runs", "generations", "steps"):
+    for flag in ("runs", "generations", "steps", "workers"):
         value = getattr(args, flag, None)
         if value is not None and value < 1:
             raise UserError(f"--{flag}", None, f"expected a positive number, got {value}")
