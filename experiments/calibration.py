@@ -230,7 +230,14 @@ def _make_sampler_class() -> type:
             pool = None
             try:
                 if self.workers > 1:
-                    pool = multiprocessing.get_context("fork").Pool(self.workers)
+                    # forked, so that workers inherit the generation's job without pickling
+                    # it; the parent's other threads (a finished pool's, pytest's) hold no
+                    # lock the job needs
+                    with warnings.catch_warnings():
+                        warnings.filterwarnings(
+                            "ignore", ".*multi-threaded.*fork", DeprecationWarning
+                        )
+                        pool = multiprocessing.get_context("fork").Pool(self.workers)
                     size = BATCH_PER_WORKER * self.workers
                     rounds = (
                         pool.imap(_evaluate, [(self.seed, t, i) for i in range(s, s + size)])
@@ -557,6 +564,10 @@ def calibrate(
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """`run.py calibrate SCENARIO --targets FILE --params KEY=LOW:HIGH ...`."""
+    import importlib.util
+
+    if importlib.util.find_spec("pyabc") is None:
+        raise UserError("calibrate", None, "needs pyabc: pip install -e '.[calibration]'")
     params = parse_params(args.params)
     population = _positive(args.population, "--population", DEFAULT_POPULATION, MAX_POPULATION)
     generations = _positive(args.generations, "--generations", DEFAULT_GENERATIONS, MAX_GENERATIONS)
