@@ -97,7 +97,9 @@ def parse_params(items: Sequence[str] | None, src: str = "--params") -> list[Par
         try:
             low, high = float(lo_text), float(hi_text)
         except ValueError:
-            raise UserError(src, key, f"expected two numbers LOW:HIGH, got {excerpt(rng)}") from None
+            raise UserError(
+                src, key, f"expected two numbers LOW:HIGH, got {excerpt(rng)}"
+            ) from None
         if not (math.isfinite(low) and math.isfinite(high)):
             raise UserError(src, key, f"expected finite numbers, got {excerpt(rng)}")
         if low >= high:
@@ -555,7 +557,7 @@ def calibrate(
     out_file = out / f"{safe_name(scen.name)}.toml"
     data = calibrated_scenario(scenario, result, Path(tgt.path), out_file)
     out_file.write_text(
-        f"# Calibrated by `run.py calibrate` (ABC-SMC, pyabc): provenance in [calibration].\n"
+        "# Calibrated by `run.py calibrate` (ABC-SMC, pyabc): provenance in [calibration].\n"
         + dump_toml(data)
     )
     load_scenario(out_file)  # what was written loads back
@@ -578,9 +580,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if args.workers is not None and args.scheduler:
         raise UserError("--workers", None, "not used with --scheduler (Dask decides)")
     scen = load_scenario(args.scenario)
-    out = check_out(
-        Path(args.out) if args.out else Path("calibrations") / safe_name(scen.name)
-    )
+    out = check_out(Path(args.out) if args.out else Path("calibrations") / safe_name(scen.name))
     result, scen_file = calibrate(
         args.scenario,
         args.targets,

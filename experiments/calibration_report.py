@@ -158,8 +158,13 @@ def write_report(path: Path, r: CalibrationResult) -> Path:
         for p in r.params
     ]
     gen_rows = [
-        [int(g.generation), f"{g.epsilon:.4g}", int(g.simulations), int(g.accepted),
-         f"{g.acceptance:.3f}"]
+        [
+            int(g.generation),
+            f"{g.epsilon:.4g}",
+            int(g.simulations),
+            int(g.accepted),
+            f"{g.acceptance:.3f}",
+        ]
         for g in r.generations.itertuples()
     ]
 
@@ -169,10 +174,17 @@ def write_report(path: Path, r: CalibrationResult) -> Path:
             v = r.predictive[t.name].astype(float)
             v = v[np.isfinite(v)]
             med = float(np.median(v)) if len(v) else float("nan")
-            lo, hi = (np.percentile(v, [5, 95]) if len(v) else (float("nan"),) * 2)
+            lo, hi = np.percentile(v, [5, 95]) if len(v) else (float("nan"),) * 2
             rows.append(
-                [t.label, f"{t.observed:.4g}", f"{t.low:g}-{t.high:g}", f"{med:.4g}",
-                 f"{lo:.4g}-{hi:.4g}", "pass" if t.low <= med <= t.high else "MISS", t.source]
+                [
+                    t.label,
+                    f"{t.observed:.4g}",
+                    f"{t.low:g}-{t.high:g}",
+                    f"{med:.4g}",
+                    f"{lo:.4g}-{hi:.4g}",
+                    "pass" if t.low <= med <= t.high else "MISS",
+                    t.source,
+                ]
             )
         head = ["figure", "observed", "band", "median", "5-95%", "verdict", "source"]
         return _table(rows, head) if rows else "<p>(none)</p>"
@@ -199,8 +211,9 @@ table.t td,table.t th{{padding:3px 8px;border-bottom:1px solid #ddd;text-align:r
 {e(r.sampler)}; seed {r.seed}; {r.simulations} simulations in {r.wall_seconds:.0f} s; final
 tolerance {r.epsilon:.4g}.</p>
 <h2>Posterior</h2>{_table(post_rows, ["key", "prior (uniform)", "median", "5-95%"])}
-<h2>Generations</h2>{_table(gen_rows, ["generation", "epsilon", "simulations", "accepted",
-                                       "acceptance"])}
+<h2>Generations</h2>{
+        _table(gen_rows, ["generation", "epsilon", "simulations", "accepted", "acceptance"])
+    }
 <h2>Posterior predictive check: calibration targets (fitted, in-sample)</h2>
 <p>The final generation's particles, each one run: a fit, not evidence of validity.</p>
 {verdicts("calibration")}

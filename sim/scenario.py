@@ -112,6 +112,7 @@ EDWARDS = "Edwards, Furnas, Forrest & Axelrod (2017) PNAS 114:2825"
 FARATIN = "Faratin, Sierra & Jennings (1998) RAS 24:159"
 AXELROD_ILIEV = "Axelrod & Iliev (2014) PNAS 111:1298"
 GALAN = "Galán & Izquierdo (2005) JASSS 8(3)2"
+CALIBRATE = "written by run.py calibrate"
 P, SHARE, IDX, PER_WEEK = "probability", "share", "index 0..1", "per week"
 TRUST, MULT = "trust (0..1)", "multiplier"
 
@@ -1271,10 +1272,19 @@ class Calibration:
     parameters: dict[str, float] = opt({}, "posterior median of each calibrated key")
     posterior: dict[str, list[float]] = opt({}, "posterior particles: key -> values")
     weights: list[float] = opt([], "the posterior particles' weights")
-    seed: int = opt(0, "root seed of the calibration", unit="seed", min=0, max=2**32 - 1)
-    simulations: int = opt(0, "simulations the calibration ran", unit="runs", min=0, max=MAX_INT)
+    seed: int = opt(
+        0, "root seed of the calibration", unit="seed", source=CALIBRATE, min=0, max=2**32 - 1
+    )
+    simulations: int = opt(
+        0, "simulations the calibration ran", unit="runs", source=CALIBRATE, min=0, max=MAX_INT
+    )
     epsilon: float = opt(
-        0.0, "final ABC tolerance (distance units)", unit="distance", min=0.0, max=1e300
+        0.0,
+        "final ABC tolerance (distance units)",
+        unit="distance",
+        source=CALIBRATE,
+        min=0.0,
+        max=1e300,
     )
     versions: dict[str, str] = opt({}, "package versions it ran with")
 

@@ -239,8 +239,16 @@ def test_small_calibration_of_rivalries_writes_every_output(tmp_path):
     report = (out / "report.html").read_text()
     assert "validation targets (never fitted" in report.lower()
     # the calibrated scenario validates with posterior predictive intervals
-    res = cli("validate", "dcid", "--scenario", str(out / "rivalries_2000_2020.toml"),
-              "--runs", "2", "--workers", "2")
+    res = cli(
+        "validate",
+        "dcid",
+        "--scenario",
+        str(out / "rivalries_2000_2020.toml"),
+        "--runs",
+        "2",
+        "--workers",
+        "2",
+    )
     assert res.returncode == 0, res.stderr
     assert "posterior predictive interval" in res.stdout
     assert "out-of-sample prediction" in res.stdout

@@ -84,10 +84,24 @@ def test_a_validation_target_measuring_a_fitted_figure_is_refused():
     scen = load_scenario("baseline")
     data = {
         "target": [
-            {"name": "a", "measure": "dwell_weeks", "observed": 8, "low": 3, "high": 29,
-             "source": "x", "role": "calibration"},
-            {"name": "b", "measure": "dwell_weeks", "observed": 8, "low": 3, "high": 29,
-             "source": "x", "role": "validation"},
+            {
+                "name": "a",
+                "measure": "dwell_weeks",
+                "observed": 8,
+                "low": 3,
+                "high": 29,
+                "source": "x",
+                "role": "calibration",
+            },
+            {
+                "name": "b",
+                "measure": "dwell_weeks",
+                "observed": 8,
+                "low": 3,
+                "high": 29,
+                "source": "x",
+                "role": "validation",
+            },
         ]
     }
     with pytest.raises(UserError, match="cannot be reported as validation"):
@@ -97,12 +111,12 @@ def test_a_validation_target_measuring_a_fitted_figure_is_refused():
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (("measure = \"share_iran\"", "measure = \"share_mars\""), "unknown measure"),
-        (("\nrole = \"validation\"", "\nrole = \"prediction\""), "expected one of calibration"),
+        (('measure = "share_iran"', 'measure = "share_mars"'), "unknown measure"),
+        (('\nrole = "validation"', '\nrole = "prediction"'), "expected one of calibration"),
         (("low = 16.0", "low = 26.0"), "expected low <= high"),
-        (("name = \"share_iran\"", "name = \"share_china\""), "duplicate target name"),
-        (("observed = 3.05", "observed = \"high\""), "expected a number"),
-        (("label = \"mean severity (1-10)\"", "colour = \"red\""), "unknown key"),
+        (('name = "share_iran"', 'name = "share_china"'), "duplicate target name"),
+        (("observed = 3.05", 'observed = "high"'), "expected a number"),
+        (('label = "mean severity (1-10)"', 'colour = "red"'), "unknown key"),
     ],
 )
 def test_bad_targets_files_are_refused_in_one_line(tmp_path, change, expected):
@@ -139,8 +153,16 @@ def _incident(step, initiator, target, **kw):
 def test_measures_count_states_only():
     """Crime is not a state incident; shares are of state incidents."""
     events = [
-        _incident(1, "Crime group 1", "China", type="crime", severity=2, attributed_step=None,
-                  response="none", detected_step=2),
+        _incident(
+            1,
+            "Crime group 1",
+            "China",
+            type="crime",
+            severity=2,
+            attributed_step=None,
+            response="none",
+            detected_step=2,
+        ),
         _incident(1, "China", "United States", attributed_step=20),
     ]
     m = evaluate(list(MEASURES), RunRecord(events, steps=104))

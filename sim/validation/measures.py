@@ -120,9 +120,7 @@ for _name, _lo, _hi in [
     ("share_severity_4", 4, 4),
     ("share_severity_5_plus", 5, 10),
 ]:
-    measure(_name, f"share of state incidents of severity {_lo}-{_hi}")(
-        _severity_share(_lo, _hi)
-    )
+    measure(_name, f"share of state incidents of severity {_lo}-{_hi}")(_severity_share(_lo, _hi))
 
 
 @measure("share_big_four", "share of state incidents initiated by China, Russia, Iran, N. Korea")

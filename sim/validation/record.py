@@ -175,8 +175,10 @@ def table(result: dict[str, Any]) -> str:
         "",
     ]
     for title, rows in (
-        ("in-sample fit (figures the scenario was fitted to: not evidence of validity)",
-         result["in_sample"]),
+        (
+            "in-sample fit (figures the scenario was fitted to: not evidence of validity)",
+            result["in_sample"],
+        ),
         ("out-of-sample prediction (never fitted)", result["out_of_sample"]),
     ):
         lines.append(title)
