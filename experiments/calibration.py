@@ -400,6 +400,21 @@ def run_abc(
         if client is not None:
             client.close()
     wall = time.perf_counter() - t0
+    return collect(history, params, targets, out, seed, description, wall)
+
+
+def collect(
+    history: Any,
+    params: list[Param],
+    targets: Targets,
+    out: Path,
+    seed: int,
+    sampler: str,
+    wall: float,
+) -> CalibrationResult:
+    """Posterior, generations and predictive check from a pyabc history (finished or
+    stopped: every generation it completed); writes posterior.parquet and report.html.
+    """
     keys = {f"p{i}": p.key for i, p in enumerate(params)}
     frames = []
     for t in range(history.max_t + 1):
@@ -425,7 +440,7 @@ def run_abc(
     predictive.insert(0, "weight", np.asarray(w, dtype=float))
     posterior.to_parquet(out / "posterior.parquet", index=False)
     result = CalibrationResult(
-        params, targets, posterior, gens, predictive, seed, description, wall, out
+        params, targets, posterior, gens, predictive, seed, sampler, wall, out
     )
     from experiments.calibration_report import write_report
 
