@@ -189,3 +189,23 @@ def test_dynamic_measures_on_a_known_record():
     # US-China 12/4 and Israel-Iran 0/1 in 2001-11: minority 4 of 17
     assert m["mutual_initiation"] == pytest.approx(4 / 17)
     assert m["dwell_fall"] == pytest.approx(40.5 / 4.5)
+
+
+def test_exposure_growth_raises_the_incident_rate():
+    """operations.exposure_growth: more moments worth an operation every year, so the later
+    years see more incidents; at 0 (the default everywhere else) the rate stays flat."""
+    from sim.run import simulate
+
+    def late_over_early(growth: float) -> float:
+        r = simulate(
+            "rivalries_2000_2020", {"operations.exposure_growth": growth}, seed=3, steps=520
+        )
+        steps = [
+            e["step"] for e in r.events if e.get("kind") == "incident" and e["type"] != "crime"
+        ]
+        early = sum(s <= 260 for s in steps)
+        return (len(steps) - early) / max(early, 1)
+
+    flat, growing = late_over_early(0.0), late_over_early(0.25)
+    assert 0.7 < flat < 1.4
+    assert growing > 2.0 * flat
