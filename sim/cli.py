@@ -102,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="record subjects (dcid): a targets file (default: the scenario's)",
     )
-    v.add_argument("--workers", type=int, default=None, help="local processes (default: 1)")
+    v.add_argument("--workers", type=int, default=None, help="local processes (default: all cores)")
 
     c = sub.add_parser(
         "calibrate", help="fit scenario keys to a targets file's calibration figures (ABC-SMC)"

@@ -16,6 +16,7 @@ inside its band; a miss is shown as a miss, and bands are never widened.
 from __future__ import annotations
 
 import argparse
+import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,13 @@ def posterior_draws(scen: Scenario, runs: int, seed: int) -> list[dict[str, floa
     return [{k: float(post[k][i]) for k in keys} for i in idx]
 
 
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
 def _one(job: tuple[Scenario, dict[str, Any], int, list[str]]) -> dict[str, float]:
     from sim.run import simulate
 
@@ -133,7 +141,8 @@ def run_record(
         (scen, {**(draws[i] if draws else {}), **overrides}, s, measures)
         for i, s in enumerate(seeds(seed, runs))
     ]
-    workers = min(len(jobs), getattr(args, "workers", None) or 1)
+    # runs are mapped in order, each with its own seed: the result is the same on any workers
+    workers = min(len(jobs), getattr(args, "workers", None) or _cores())
     if workers > 1:
         import multiprocessing
 
