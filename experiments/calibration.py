@@ -109,13 +109,17 @@ def parse_params(items: Sequence[str] | None, src: str = "--params") -> list[Par
             raise UserError(
                 src,
                 key,
-                f"expected a range inside the key's bounds [{lo_b:g}, {hi_b:g}], "
+                f"expected a range inside the key's bounds [{_bound(lo_b)}, {_bound(hi_b)}], "
                 f"got {low:g}:{high:g}",
             )
         if any(p.key == key for p in out):
             raise UserError(src, key, "given twice")
         out.append(Param(key, low, high))
     return out
+
+
+def _bound(x: float | None) -> str:
+    return "" if x is None else f"{x:g}"
 
 
 # ----------------------------------------------------------------------------- model, distance

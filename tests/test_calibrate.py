@@ -253,3 +253,27 @@ def test_small_calibration_of_rivalries_writes_every_output(tmp_path):
     assert "posterior predictive interval" in res.stdout
     assert "out-of-sample prediction" in res.stdout
     assert Path(out / "rivalries_2000_2020.toml").read_text().startswith("# Calibrated")
+
+
+def test_calibration_runs_on_a_dask_cluster(tmp_path):
+    """--scheduler: pyabc's Dask sampler on an in-process cluster (not reproducible, so
+    only that it runs and narrows the prior is checked)."""
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        r = run_abc(
+            toy,
+            [Param("theta", -5.0, 5.0)],
+            toy_targets(),
+            tmp_path,
+            population=20,
+            generations=3,
+            scheduler=cluster.scheduler_address,
+            seed=1,
+            progress=False,
+        )
+    assert "dask" in r.sampler and len(r.generations) == 3
+    mean, sd = _moments(r)
+    assert abs(mean - 1.0) < 1.5 and sd < 2.0  # the prior: mean 0, sd 2.9
