@@ -145,9 +145,13 @@ def run_record(
     workers = min(len(jobs), getattr(args, "workers", None) or _cores())
     if workers > 1:
         import multiprocessing
+        import warnings
 
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as ex:
-            per_run = list(ex.map(_one, jobs))
+        with warnings.catch_warnings():  # forked: the runs need nothing a thread may hold
+            warnings.filterwarnings("ignore", ".*multi-threaded.*fork", DeprecationWarning)
+            ctx = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(workers, mp_context=ctx) as ex:
+                per_run = list(ex.map(_one, jobs))
     else:
         per_run = [_one(j) for j in jobs]
     by_measure = {m: np.array([r[m] for r in per_run], dtype=float) for m in measures}
