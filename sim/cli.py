@@ -20,6 +20,7 @@ HANDLERS: dict[str, str] = {
     "run": "sim.commands:cmd_run",
     "scenarios": "sim.commands:cmd_scenarios",
     "validate": "sim.validation:cmd_validate",
+    "calibrate": "experiments.calibration:cmd_calibrate",
     "sweep": "experiments.cli:cmd_sweep",
     "report": "experiments.cli:cmd_report",
     "rerun": "experiments.cli:cmd_rerun",
@@ -93,6 +94,38 @@ def build_parser() -> argparse.ArgumentParser:
         help="override a scenario value by dotted key",
     )
     v.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    v.add_argument(
+        "--scenario",
+        default=None,
+        help="record subjects (dcid): a scenario file instead, e.g. a calibrated one",
+    )
+    v.add_argument(
+        "--targets",
+        default=None,
+        help="record subjects (dcid): a targets file (default: the scenario's)",
+    )
+    v.add_argument("--workers", type=int, default=None, help="local processes (default: all cores)")
+
+    c = sub.add_parser(
+        "calibrate", help="fit scenario keys to a targets file's calibration figures (ABC-SMC)"
+    )
+    c.add_argument("scenario", help="built-in scenario name or path to a .toml file")
+    c.add_argument("--targets", default=None, help="targets file (default: the scenario's)")
+    c.add_argument(
+        "--params",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="KEY=LOW:HIGH",
+        help="keys to fit, each with its uniform prior range",
+    )
+    c.add_argument("--population", type=int, default=None, help="particles per generation")
+    c.add_argument("--generations", type=int, default=None, help="ABC-SMC generations")
+    c.add_argument("--workers", type=int, default=None, help="local processes (default: all cores)")
+    c.add_argument("--scheduler", default=None, help="Dask scheduler address tcp://HOST:PORT")
+    c.add_argument("--seed", type=int, default=0, help="root seed (default: 0)")
+    c.add_argument("--out", default=None, help="output folder (default: calibrations/SCENARIO)")
+    c.add_argument("--quiet", action="store_true", help="no progress bar")
 
     w = sub.add_parser("sweep", help="run an experiment file (a batch of runs)")
     w.add_argument("experiment", help="experiment TOML file, or an example's name")

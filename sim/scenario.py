@@ -112,6 +112,7 @@ EDWARDS = "Edwards, Furnas, Forrest & Axelrod (2017) PNAS 114:2825"
 FARATIN = "Faratin, Sierra & Jennings (1998) RAS 24:159"
 AXELROD_ILIEV = "Axelrod & Iliev (2014) PNAS 111:1298"
 GALAN = "Galán & Izquierdo (2005) JASSS 8(3)2"
+CALIBRATE = "written by run.py calibrate"
 P, SHARE, IDX, PER_WEEK = "probability", "share", "index 0..1", "per week"
 TRUST, MULT = "trust (0..1)", "multiplier"
 
@@ -432,6 +433,16 @@ class Operations:
         0.1,
         "persistence divides by the market's growth factor to this power",
         unit="exponent",
+        min=0.0,
+        max=1.0,
+    )
+    exposure_growth: float = opt(
+        0.0,
+        "yearly growth of what rivals have online to be hit: the chance per dyad per week "
+        "that stakes arise grows by this share a year (Internet users grew about 10% a year, "
+        "1.0 billion in 2005 to 4.1 billion in 2019)",
+        unit="share per year",
+        source="ITU, Measuring digital development: Facts and Figures (2005-2019)",
         min=0.0,
         max=1.0,
     )
@@ -1409,6 +1420,34 @@ class ScriptedEvent:
 
 
 @dataclass
+class Calibration:
+    """[calibration]: where a calibrated scenario's values come from (written by
+    ``run.py calibrate``; ``run.py validate`` never reports a fitted target as a prediction).
+    """
+
+    targets: str = opt("", "the targets file fitted to (a path relative to this file)")
+    fitted: list[str] = opt([], "names of the targets fitted to")
+    parameters: dict[str, float] = opt({}, "posterior median of each calibrated key")
+    posterior: dict[str, list[float]] = opt({}, "posterior particles: key -> values")
+    weights: list[float] = opt([], "the posterior particles' weights")
+    seed: int = opt(
+        0, "root seed of the calibration", unit="seed", source=CALIBRATE, min=0, max=2**32 - 1
+    )
+    simulations: int = opt(
+        0, "simulations the calibration ran", unit="runs", source=CALIBRATE, min=0, max=MAX_INT
+    )
+    epsilon: float = opt(
+        0.0,
+        "final ABC tolerance (distance units)",
+        unit="distance",
+        source=CALIBRATE,
+        min=0.0,
+        max=1e300,
+    )
+    versions: dict[str, str] = opt({}, "package versions it ran with")
+
+
+@dataclass
 class Scenario:
     """A whole scenario: every section with its defaults."""
 
@@ -1429,6 +1468,7 @@ class Scenario:
     economy: Economy = sub(Economy)
     norms_game: NormsGame = sub(NormsGame)
     events: list[ScriptedEvent] = opt([], "scripted events (attacks, hotlines, sessions)")
+    calibration: Calibration = sub(Calibration)
     source: str = field(default="<defaults>", metadata={"internal": True})
 
     @property
@@ -1554,7 +1594,9 @@ def _build(cls: type, data: Mapping[str, Any], src: str, prefix: str = "") -> An
 
 def builtin_scenarios() -> dict[str, Path]:
     """Built-in scenario names and their files."""
-    return {p.stem: p for p in sorted(SCENARIO_DIR.glob("*.toml"))}
+    # NAME.targets.toml beside a scenario holds its observed figures (sim.validation.targets)
+    files = sorted(SCENARIO_DIR.glob("*.toml"))
+    return {p.stem: p for p in files if not p.name.endswith(".targets.toml")}
 
 
 def scenario_path(source: str | Path) -> Path:
@@ -1996,7 +2038,14 @@ def numeric_keys() -> list[KeyInfo]:
     """The behavioural numbers a sweep or calibration can move: int and float keys of the
     world model's sections (not list entries, nor the classic game, nor scripted events).
     """
-    skip = ("scenario.", "norms_game.", "events.", "states.list.", "organizations.bodies.")
+    skip = (
+        "scenario.",
+        "norms_game.",
+        "events.",
+        "states.list.",
+        "organizations.bodies.",
+        "calibration.",
+    )
     return [
         k
         for k in describe_keys()

@@ -36,6 +36,11 @@ def market_factor(m: CyberDiplomacyModel) -> float:
     return (1.0 + m.config.operations.market_growth) ** (m.steps / 52.0)
 
 
+def exposure_factor(m: CyberDiplomacyModel) -> float:
+    """How much rivals' exposure online has grown since week 0 (1 = not at all)."""
+    return (1.0 + m.config.operations.exposure_growth) ** (m.steps / 52.0)
+
+
 def patch_pressure(m: CyberDiplomacyModel) -> float:
     """Share by which companies' patching cuts the weekly persistence of held exploits."""
     # companies' speed and reach never change, so this is derived once
@@ -130,6 +135,8 @@ def plan_operations(m: CyberDiplomacyModel) -> None:
         np.fill_diagonal(rate, 0.0)
         m._cache["opportunity_rate"] = cached = (key, rate)
     rate = cached[1]
+    if ops.exposure_growth:  # more of each rival online, more moments worth an operation
+        rate = rate * exposure_factor(m)
     has = w.stockpile > 0
     moments = (rng.random((n, n)) < rate) & has[:, None]
     att, tgt = np.nonzero(moments)
