@@ -84,7 +84,6 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--generations", type=int, default=None, help="generations (Axelrod targets)")
     v.add_argument("--steps", type=int, default=None, help="weeks per run (world targets)")
     v.add_argument("--seed", type=int, default=0, help="root seed (default: 0)")
-    v.add_argument("--workers", type=int, default=None, help="local processes (un-process)")
     v.add_argument(
         "--set",
         dest="overrides",

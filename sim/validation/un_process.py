@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.validation.dcid import seeds
+from sim.validation.record import _cores, seeds
 
 SCENARIO = "un_process_2004_2021"
 DEFAULT_RUNS = 20
@@ -83,12 +83,19 @@ def run(target: str, args: argparse.Namespace | None = None) -> dict[str, Any]:
     runs = getattr(args, "runs", None) or DEFAULT_RUNS
     steps = getattr(args, "steps", None)
     seed = getattr(args, "seed", None) or 0
-    workers = getattr(args, "workers", None) or 1
     overrides = parse_assignments(getattr(args, "overrides", None) or [])
     jobs = [(SCENARIO, overrides, s, steps) for s in seeds(seed, runs)]
+    # runs are mapped in order, each with its own seed: the result is the same on any workers
+    workers = min(len(jobs), getattr(args, "workers", None) or _cores())
     if workers > 1:
-        with ProcessPoolExecutor(workers) as pool:
-            per_run = list(pool.map(_one, jobs))
+        import multiprocessing
+        import warnings
+
+        with warnings.catch_warnings():  # forked: the runs need nothing a thread may hold
+            warnings.filterwarnings("ignore", ".*multi-threaded.*fork", DeprecationWarning)
+            ctx = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+                per_run = list(pool.map(_one, jobs))
     else:
         per_run = [_one(j) for j in jobs]
     return summarise(per_run, seed=seed, overrides=overrides)
