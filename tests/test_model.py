@@ -137,8 +137,13 @@ def _mean_outcome(metric, overrides, seeds=range(4), steps=260, how="sum"):
             [("incidents", "sum", "higher", 0.05), ("attribution_lag", "mean", "higher", 0.03)],
         ),
         (
+            # mediation and Track-2 pull in different directions now that reviews cost
+            # trust: think tanks change what is adopted; which way is the model's finding
             {"think_tanks.count": 0},
-            [("mean_trust", "final", "lower", 0.01), ("mean_expertise", "final", "lower", 0.03)],
+            [
+                ("norms_adopted_share", "final", "differs", 0.05),
+                ("mean_expertise", "final", "lower", 0.03),
+            ],
         ),
         # crime is a small share of incidents: eight seeds keep the noise of the rest below it
         ({"threat_actors.count": 0}, [("incidents", "sum", "lower", 0.03)]),
@@ -154,6 +159,8 @@ def test_each_kind_of_actor_matters(removal, checks):
         without = _mean_outcome(metric, removal, seeds=seeds, how=how)
         if direction == "lower":
             assert without < with_kind * (1 - margin), (removal, metric, with_kind, without)
+        elif direction == "differs":
+            assert abs(without - with_kind) > margin * with_kind, (removal, metric, with_kind)
         else:
             assert without > with_kind * (1 + margin), (removal, metric, with_kind, without)
 
