@@ -152,17 +152,25 @@ def run_batch(
     png: bool = False,
     argv: list[str] | None = None,
     evaluator: Evaluator | None = None,
+    allow_large: bool = False,
 ) -> BatchResult:
     """Run (or continue) a batch and write its folder; every mistake is checked first.
 
     The folder is locked while the batch runs: a second sweep into it is refused.
+    Every distinct design point is loaded (and some built) before any run, and a batch
+    too large for this machine is refused unless ``allow_large`` (experiments/preflight.py).
     """
+    from experiments.evaluators import default_workers
+    from experiments.preflight import check_points, check_size
+
     exp = load_experiment(experiment)
     out = Path(out) if out is not None else Path("runs") / safe_name(exp.name, "batch")
+    the_plan = plan(exp)
+    check_size(the_plan, str(experiment), workers or default_workers(), allow_large)
+    check_points(the_plan, str(experiment))
     check_out(out)
     with BatchStore(out).locked():
         store = BatchStore(out)
-        the_plan = plan(exp)
         session = {
             "command": argv if argv is not None else sys.argv,
             "start": _now(),

@@ -26,6 +26,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             resume=args.resume,
             quiet=args.quiet,
             png=args.png,
+            allow_large=getattr(args, "allow_large", False),
         )
     except OSError as exc:  # a full disk, a folder that became unwritable, a file in the way
         where = exc.filename or args.out or "the batch folder"

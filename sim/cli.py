@@ -100,6 +100,11 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--resume", action="store_true", help="continue an interrupted batch")
     w.add_argument("--quiet", action="store_true", help="no progress bar")
     w.add_argument("--png", action="store_true", help="also write the charts as PNG (slower)")
+    w.add_argument(
+        "--allow-large",
+        action="store_true",
+        help="run a batch larger than this machine comfortably holds (refused otherwise)",
+    )
 
     rep = sub.add_parser("report", help="rebuild the report of a finished or partial batch")
     rep.add_argument("dir", help="batch output folder")
