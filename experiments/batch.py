@@ -254,6 +254,13 @@ def run_batch(
                     failed += 1
                     bar.set_postfix(failed=failed)
                 bar.update()
+        except OSError as exc:  # a full disk, a folder made read-only: what is kept, and how on
+            raise UserError(
+                str(exc.filename or out),
+                None,
+                f"cannot write ({exc.strerror or exc}); {len(skip) + ran} of {the_plan.total} "
+                f"runs are kept in {out}: free the space or fix the folder, then sweep --resume",
+            ) from None
         except KeyboardInterrupt:
             bar.close()
             store.close_journal()

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
+from collections.abc import Iterator
+from pathlib import Path
 
 from experiments.storage import BatchStore
-from sim.errors import UserError
+from sim.errors import UserError, excerpt
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -47,13 +50,44 @@ def cmd_report(args: argparse.Namespace) -> int:
     """Rebuild report.html (and the consolidated tables) of a finished or partial batch."""
     from experiments.report import build_report
 
-    path = build_report(args.dir, png=args.png)
+    with folder_faults(args.dir):
+        path = build_report(args.dir, png=args.png)
     print(path)
     return 0
 
 
+@contextlib.contextmanager
+def folder_faults(folder: str | Path) -> Iterator[None]:
+    """A batch folder that cannot be read or written (a file damaged, a folder in the way,
+    a full disk) ends in one line; the journal keeps every finished run.
+    """
+    import pyarrow as pa
+
+    try:
+        yield
+    except OSError as exc:
+        raise UserError(
+            str(exc.filename or folder),
+            None,
+            f"cannot read or write ({exc.strerror or exc}); the journal keeps every finished "
+            "run: fix the folder (or free space), then run this again",
+        ) from None
+    except pa.ArrowException as exc:
+        raise UserError(
+            str(folder),
+            None,
+            f"a table of this batch is damaged ({excerpt(str(exc), 100)}); "
+            "sweep --resume redoes the runs it held",
+        ) from None
+
+
 def cmd_rerun(args: argparse.Namespace) -> int:
     """Re-run one run of a batch; print match or mismatch (exit 1) against the stored row."""
+    with folder_faults(args.dir):
+        return _rerun(args)
+
+
+def _rerun(args: argparse.Namespace) -> int:
     from experiments.batch import plan
     from experiments.runner import execute
     from experiments.spec import Experiment
@@ -96,9 +130,6 @@ def cmd_rerun(args: argparse.Namespace) -> int:
 
 def cmd_discover(args: argparse.Namespace) -> int:
     """Scenario discovery (PRIM or CART) on a batch; writes JSON, HTML and the report."""
-    from experiments.discover import DEFAULT_DEPTH, DEFAULT_THRESHOLD, discover, summary
-    from experiments.report import build_report
-
     if args.outcome is None:
         raise UserError("discover", "--outcome", "expected the outcome that defines the cases")
     if args.method not in ("prim", "cart"):
@@ -115,6 +146,14 @@ def cmd_discover(args: argparse.Namespace) -> int:
         raise UserError("discover", "--depth", "is a CART option; drop it or add --method cart")
     if args.box is not None and args.boxes not in (None, 1):
         raise UserError("discover", "--box", "picks a box of the first trajectory: use --boxes 1")
+    with folder_faults(args.dir):
+        return _discover(args)
+
+
+def _discover(args: argparse.Namespace) -> int:
+    from experiments.discover import DEFAULT_DEPTH, DEFAULT_THRESHOLD, discover, summary
+    from experiments.report import build_report
+
     result = discover(
         args.dir,
         args.outcome,
