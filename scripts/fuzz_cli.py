@@ -20,7 +20,7 @@ Each case ends in one of:
   succeeded, a timeout, or a subprocess that disagrees. Findings are written to
   ``--findings`` (argv and input files) so each can be replayed.
 
-    python scripts/fuzz_cli.py --cases 10000 --seed 1        # make fuzz-cli
+    python scripts/fuzz_cli.py --cases 10000 --seed 1 --jobs 4   # make fuzz-cli
     python scripts/fuzz_cli.py --replay fuzz-findings/0042   # one finding again
 """
 
@@ -766,7 +766,8 @@ def save_finding(findings: Path, n: int, case: Case, folder: Path, o: Outcome, v
 
 def run_campaign(args: argparse.Namespace) -> int:
     """Generate, run, classify; print counts; exit 1 if any finding."""
-    rng = random.Random(args.seed)
+    rng = random.Random(args.seed if args.shard is None else f"{args.seed}:{args.shard}")
+    first_case = 0 if args.shard is None else args.shard * args.cases
     findings = Path(args.findings).resolve()
     work = Path(tempfile.mkdtemp(prefix="fuzz-cli-"))
     home = os.getcwd()
@@ -777,7 +778,7 @@ def run_campaign(args: argparse.Namespace) -> int:
     t_start = time.perf_counter()
     try:
         batches = make_batches(work)
-        for n in range(args.cases):
+        for n in range(first_case, first_case + args.cases):
             case = generate(rng, batches)
             folder = work / f"case-{n}"
             prepare(case, folder, batches, rng)
@@ -823,10 +824,38 @@ def run_campaign(args: argparse.Namespace) -> int:
     finally:
         os.chdir(home)
         shutil.rmtree(work, ignore_errors=True)
+    if args.shard is not None:  # the parent (--jobs) adds the shards up
+        print(
+            "SHARD "
+            + json.dumps(
+                {
+                    "counts": counts,
+                    "by_kind": by_kind,
+                    "sub": [sub_agree, sub_checked],
+                    "first": first,
+                    "seconds": time.perf_counter() - t_start,
+                }
+            )
+        )
+        return 0
+    el = time.perf_counter() - t_start
+    return report(args, counts, by_kind, sub_agree, sub_checked, first, el)
+
+
+def report(
+    args: argparse.Namespace,
+    counts: Counter[str],
+    by_kind: dict[str, Counter[str]],
+    sub_agree: int,
+    sub_checked: int,
+    first: dict[str, str],
+    el: float,
+) -> int:
+    """Print the campaign's counts; 1 if there is any finding."""
     total = sum(counts.values())
     bad = total - sum(counts[g] for g in GOOD)
-    el = time.perf_counter() - t_start
-    print(f"CLI fuzz campaign: {total} cases, seed {args.seed}, {el:.0f} s")
+    jobs = f", {args.jobs} processes" if args.jobs > 1 else ""
+    print(f"CLI fuzz campaign: {total} cases, seed {args.seed}{jobs}, {el:.0f} s")
     print(f"  accepted and ran:            {counts['ran']}")
     print(f"  refused, exit 2, one line:   {counts['refused']}")
     print(f"  rerun of a damaged batch:    {counts['mismatch']} (exit 1, says what differs)")
@@ -838,6 +867,52 @@ def run_campaign(args: argparse.Namespace) -> int:
     for kind, c in sorted(by_kind.items()):
         print(f"    {kind:<18} {dict(c)}")
     return 1 if bad else 0
+
+
+def run_jobs(args: argparse.Namespace) -> int:
+    """``--jobs N``: N processes, each a shard of cases/N with its own random stream."""
+    per = -(-args.cases // args.jobs)
+    t0 = time.perf_counter()
+    procs = []
+    for k in range(args.jobs):
+        argv = [
+            sys.executable,
+            __file__,
+            "--cases",
+            str(min(per, args.cases - k * per)),
+            "--seed",
+            str(args.seed),
+            "--shard",
+            str(k),
+            "--subprocess-every",
+            str(args.subprocess_every),
+            "--findings",
+            args.findings,
+            "--progress",
+            str(args.progress),
+        ] + (["--verbose"] if args.verbose else [])
+        procs.append(subprocess.Popen(argv, stdout=subprocess.PIPE, text=True))
+    counts: Counter[str] = Counter()
+    by_kind: dict[str, Counter[str]] = {}
+    sub_agree = sub_checked = 0
+    first: dict[str, str] = {}
+    for proc in procs:
+        out, _ = proc.communicate()
+        for line in out.splitlines():
+            if line.startswith("SHARD "):
+                d = json.loads(line[6:])
+                counts.update(d["counts"])
+                for kind, c in d["by_kind"].items():
+                    by_kind.setdefault(kind, Counter()).update(c)
+                sub_agree += d["sub"][0]
+                sub_checked += d["sub"][1]
+                for v, where in d["first"].items():
+                    first.setdefault(v, where)
+            else:
+                print(line)
+        if proc.returncode != 0:
+            counts["shard-failed"] += 1
+    return report(args, counts, by_kind, sub_agree, sub_checked, first, time.perf_counter() - t0)
 
 
 def replay(path: Path) -> int:
@@ -861,9 +936,13 @@ def main_campaign(argv: list[str] | None = None) -> int:
     p.add_argument("--progress", type=int, default=500, help="print counts every N cases")
     p.add_argument("--verbose", action="store_true")
     p.add_argument("--replay", default=None, help="a saved finding's folder")
+    p.add_argument("--jobs", type=int, default=1, help="processes (each a shard of the cases)")
+    p.add_argument("--shard", type=int, default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.replay:
         return replay(Path(args.replay))
+    if args.jobs > 1 and args.shard is None:
+        return run_jobs(args)
     return run_campaign(args)
 
 
