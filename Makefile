@@ -30,7 +30,7 @@ fuzz: setup
 
 # the CLI fuzzing campaign: 10,000 generated and mutated inputs through run.py (see the script)
 fuzz-cli: setup
-	$(PY) scripts/fuzz_cli.py --cases 10000 --seed 1 --jobs 4 $(ARGS)
+	$(PY) scripts/fuzz_cli.py --cases 10000 --seed 1 --jobs 6 --subprocess-every 200 $(ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

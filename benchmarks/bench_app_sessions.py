@@ -76,23 +76,28 @@ async def one_session(browser, url: str, timeout_ms: int, t0: float) -> dict:
         await page.get_by_text(re.compile(r"^Time: 0(\.0)?$")).wait_for()
         await page.locator(".js-plotly-plot").nth(3).wait_for()
         out["rendered"] = time.perf_counter() - t0
+        print(f"  rendered after {out['rendered']:.1f} s", flush=True)
         await page.get_by_role("button", name="Step", exact=True).click()
         await page.get_by_text(re.compile(r"^Time: 1(\.0)?$")).wait_for()
         out["stepped"] = time.perf_counter() - t0
     except Exception as exc:  # noqa: BLE001 - a page that did not render is the result
         out["failure"] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:160]}"
+        print(f"  failed: {out['failure']}", flush=True)
     return out
 
 
-async def run(pages: int, timeout_s: float, settle_s: float) -> int:
+async def run(pages: int, timeout_s: float, settle_s: float, log_path: str | None = None) -> int:
     """The benchmark; returns the exit code (0 if every page rendered and stepped)."""
     from playwright.async_api import async_playwright
 
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
-    log = open(os.devnull, "wb")  # noqa: SIM115 - the server's log is not the result
+    log = open(log_path or os.devnull, "wb")  # noqa: SIM115
+    command = server_command("127.0.0.1", port)
+    if log_path:  # Solara's own log: kernels started and shut down
+        command[command.index("--log-level") + 1] = "info"
     proc = subprocess.Popen(
-        server_command("127.0.0.1", port),
+        command,
         env=server_env("baseline"),
         cwd=ROOT,
         stdout=log,
@@ -111,6 +116,7 @@ async def run(pages: int, timeout_s: float, settle_s: float) -> int:
                 *(one_session(browser, url, int(timeout_s * 1000), t0) for _ in range(pages))
             )
             live = rss_mb(proc.pid)
+            print(f"  all sessions done after {time.perf_counter() - t0:.0f} s", flush=True)
             for r in results:  # a student closes the tab: pagehide, the close beacon
                 await r["page"].close(run_before_unload=True)
                 await r["ctx"].close()
@@ -153,8 +159,9 @@ def main() -> int:
     ap.add_argument("--pages", type=int, default=20)
     ap.add_argument("--timeout", type=float, default=300, help="seconds a page may take")
     ap.add_argument("--settle", type=float, default=30, help="seconds to wait for memory")
+    ap.add_argument("--log", default=None, help="write the server's log (info) here")
     args = ap.parse_args()
-    return asyncio.run(run(args.pages, args.timeout, args.settle))
+    return asyncio.run(run(args.pages, args.timeout, args.settle, args.log))
 
 
 if __name__ == "__main__":
