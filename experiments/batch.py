@@ -225,11 +225,11 @@ def run_batch(
                 del done[rid]
         skip = set(done)
         failed = sum(1 for r in done.values() if r["status"] != "ok")
+        # the journal opens before any worker exists: a journal that cannot be opened
+        # leaves no pool behind holding the folder's lock
+        store.open_journal()
         own = evaluator is None
         ev = evaluator if evaluator is not None else make_evaluator(workers, scheduler)
-        session["executor"] = ev.description
-        manifest["sessions"].append(session)
-        store.write_manifest(manifest)
 
         from tqdm import tqdm
 
@@ -245,8 +245,10 @@ def run_batch(
         )
         bar.set_postfix(failed=failed)
         ran = 0
-        store.open_journal()
         try:
+            session["executor"] = ev.description
+            manifest["sessions"].append(session)
+            store.write_manifest(manifest)
             for row, series in ev.imap(the_plan.tasks(skip), the_plan.config()):
                 store.record(row, series)
                 ran += 1

@@ -20,7 +20,8 @@ Each case ends in one of:
   succeeded, a timeout, or a subprocess that disagrees. Findings are written to
   ``--findings`` (argv and input files) so each can be replayed.
 
-    python scripts/fuzz_cli.py --cases 10000 --seed 1 --jobs 6 --subprocess-every 200   # make fuzz-cli
+    # make fuzz-cli:
+    python scripts/fuzz_cli.py --cases 10000 --seed 1 --jobs 6 --subprocess-every 200
     python scripts/fuzz_cli.py --replay fuzz-findings/0042   # one finding again
 """
 
