@@ -21,6 +21,7 @@ How it fits Mesa's SolaraViz (3.5):
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 from functools import cache
 from typing import Any
@@ -328,6 +329,10 @@ def _release_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)  # glibc keeps freed heap pages otherwise
     except (OSError, AttributeError):  # not glibc
         pass
+    log = logging.getLogger("solara.cyberdiplomacy")  # shown with --log-level info
+    if log.isEnabledFor(logging.INFO):
+        alive = sum(1 for o in gc.get_objects() if isinstance(o, AppModel))
+        log.info("a session closed: %d models alive", alive)
 
 
 def _release_memory_later() -> None:
