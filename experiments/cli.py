@@ -61,6 +61,7 @@ def folder_faults(folder: str | Path) -> Iterator[None]:
     """A batch folder that cannot be read or written (a file damaged, a folder in the way,
     a full disk) ends in one line; the journal keeps every finished run.
     """
+    import pandas as pd
     import pyarrow as pa
 
     try:
@@ -72,7 +73,7 @@ def folder_faults(folder: str | Path) -> Iterator[None]:
             f"cannot read or write ({exc.strerror or exc}); the journal keeps every finished "
             "run: fix the folder (or free space), then run this again",
         ) from None
-    except pa.ArrowException as exc:
+    except (pa.ArrowException, pd.errors.EmptyDataError, pd.errors.ParserError) as exc:
         raise UserError(
             str(folder),
             None,

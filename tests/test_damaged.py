@@ -231,3 +231,15 @@ def test_a_folder_made_read_only_mid_batch_is_one_line(tmp_path, capsys, monkeyp
     monkeypatch.undo()
     assert _resume(exp, out) == 0
     assert len(_runs(out)) == TOTAL
+
+
+def test_report_and_rerun_of_damaged_tables(tmp_path, capsys):
+    exp, out = _partial(tmp_path)
+    capsys.readouterr()
+    (out / "design.csv").write_text("")
+    assert main(["report", str(out)]) == 0
+    assert "design.csv: damaged" in capsys.readouterr().err
+    (out / "runs.parquet").unlink()
+    (out / "runs.parquet").mkdir()  # a folder in the way: one line, not a traceback
+    assert main(["report", str(out)]) == 2
+    assert "cannot read or write" in _one_line(capsys)
