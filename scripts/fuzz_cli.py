@@ -208,7 +208,7 @@ def invoke(argv: list[str], timeout: int = TIMEOUT) -> Outcome:
     return Outcome(code, out.getvalue(), err.getvalue(), time.perf_counter() - t0, escaped)
 
 
-def in_subprocess(argv: list[str], cwd: Path, timeout: int = 120) -> Outcome:
+def in_subprocess(argv: list[str], cwd: Path, timeout: int = 600) -> Outcome:
     """The same argv through a real ``python run.py`` process."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     t0 = time.perf_counter()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 
 import pytest
 
@@ -21,6 +22,7 @@ CASES = 30 * SCALE
 def _campaign():
     spec = importlib.util.spec_from_file_location("fuzz_cli", ROOT / "scripts" / "fuzz_cli.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules["fuzz_cli"] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
