@@ -18,6 +18,16 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     if args.workers is not None and args.workers < 1:
         raise UserError("--workers", None, f"expected a positive number, got {args.workers}")
+    from experiments.evaluators import default_workers
+
+    most = 4 * default_workers()  # each worker is a whole Python process with a model
+    if args.workers is not None and args.workers > most and not args.allow_large:
+        raise UserError(
+            "--workers",
+            None,
+            f"expected at most {most} (4 x the {default_workers()} cores here), "
+            f"got {args.workers}; add --allow-large to start them anyway",
+        )
     if args.scheduler is not None and not args.scheduler.startswith(("tcp://", "tls://")):
         raise UserError("--scheduler", None, f"expected tcp://HOST:PORT, got {args.scheduler!r}")
     try:
@@ -29,7 +39,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             resume=args.resume,
             quiet=args.quiet,
             png=args.png,
-            allow_large=getattr(args, "allow_large", False),
+            allow_large=args.allow_large,
         )
     except OSError as exc:  # a full disk, a folder that became unwritable, a file in the way
         where = exc.filename or args.out or "the batch folder"

@@ -590,3 +590,11 @@ def test_runs_table_columns_match_the_reserved_names(tmp_path):
         )
         with pytest.raises(UserError, match="a column of the runs table"):
             load_experiment(write(tmp_path, text))
+
+
+def test_more_workers_than_the_machine_holds_is_refused(tmp_path, capsys):
+    # --workers 100000 forked processes until the machine ran out (found by fuzz_cli)
+    code = main(["sweep", "metanorms", "--workers", "100000", "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "--allow-large" in err, err
+    assert not (tmp_path / "o").exists()
