@@ -6,7 +6,7 @@ SCENARIO ?= baseline
 OUT ?= out/$(SCENARIO)
 ARGS ?=
 
-.PHONY: run test setup browser lint bench fuzz clean
+.PHONY: run test setup browser lint bench fuzz fuzz-cli clean
 
 $(VENV)/.installed: pyproject.toml
 	@bash scripts/setup-venv.sh $(VENV)
@@ -27,6 +27,10 @@ test: setup browser
 # the fuzzing suite's long profile (50x the cases CI runs)
 fuzz: setup
 	HYPOTHESIS_PROFILE=long $(PY) -m pytest -q tests/fuzz $(ARGS)
+
+# the CLI fuzzing campaign: 10,000 generated and mutated inputs through run.py (see the script)
+fuzz-cli: setup
+	$(PY) scripts/fuzz_cli.py --cases 10000 --seed 1 --jobs 6 --subprocess-every 200 $(ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

@@ -140,12 +140,19 @@ def sobol_from_values(
     f_a = y[:n].reshape(1, n)
     f_b = y[n : 2 * n].reshape(1, n)
     f_ab = y[2 * n :].reshape(d, 1, n)
+    import warnings
+
     from scipy import stats
 
-    res = stats.sobol_indices(
-        func={"f_A": f_a, "f_B": f_b, "f_AB": f_ab}, n=n, rng=np.random.default_rng(seed)
-    )
-    boot = res.bootstrap(confidence_level=confidence, n_resamples=n_resamples)
+    with warnings.catch_warnings():
+        # an outcome that does not vary (variance 0) has no indices: NaN, said in the
+        # report, not a screenful of RuntimeWarning and DegenerateDataWarning
+        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", stats.DegenerateDataWarning)
+        res = stats.sobol_indices(
+            func={"f_A": f_a, "f_B": f_b, "f_AB": f_ab}, n=n, rng=np.random.default_rng(seed)
+        )
+        boot = res.bootstrap(confidence_level=confidence, n_resamples=n_resamples)
     return {
         "S1": np.asarray(res.first_order).reshape(d),
         "S1_low": np.asarray(boot.first_order.confidence_interval.low).reshape(d),

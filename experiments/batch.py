@@ -152,17 +152,25 @@ def run_batch(
     png: bool = False,
     argv: list[str] | None = None,
     evaluator: Evaluator | None = None,
+    allow_large: bool = False,
 ) -> BatchResult:
     """Run (or continue) a batch and write its folder; every mistake is checked first.
 
     The folder is locked while the batch runs: a second sweep into it is refused.
+    Every distinct design point is loaded (and some built) before any run, and a batch
+    too large for this machine is refused unless ``allow_large`` (experiments/preflight.py).
     """
+    from experiments.evaluators import default_workers
+    from experiments.preflight import check_points, check_size
+
     exp = load_experiment(experiment)
     out = Path(out) if out is not None else Path("runs") / safe_name(exp.name, "batch")
+    the_plan = plan(exp)
+    check_size(the_plan, str(experiment), workers or default_workers(), allow_large)
+    check_points(the_plan, str(experiment))
     check_out(out)
     with BatchStore(out).locked():
         store = BatchStore(out)
-        the_plan = plan(exp)
         session = {
             "command": argv if argv is not None else sys.argv,
             "start": _now(),
@@ -217,11 +225,11 @@ def run_batch(
                 del done[rid]
         skip = set(done)
         failed = sum(1 for r in done.values() if r["status"] != "ok")
+        # the journal opens before any worker exists: a journal that cannot be opened
+        # leaves no pool behind holding the folder's lock
+        store.open_journal()
         own = evaluator is None
         ev = evaluator if evaluator is not None else make_evaluator(workers, scheduler)
-        session["executor"] = ev.description
-        manifest["sessions"].append(session)
-        store.write_manifest(manifest)
 
         from tqdm import tqdm
 
@@ -237,8 +245,10 @@ def run_batch(
         )
         bar.set_postfix(failed=failed)
         ran = 0
-        store.open_journal()
         try:
+            session["executor"] = ev.description
+            manifest["sessions"].append(session)
+            store.write_manifest(manifest)
             for row, series in ev.imap(the_plan.tasks(skip), the_plan.config()):
                 store.record(row, series)
                 ran += 1
@@ -246,6 +256,13 @@ def run_batch(
                     failed += 1
                     bar.set_postfix(failed=failed)
                 bar.update()
+        except OSError as exc:  # a full disk, a folder made read-only: what is kept, and how on
+            raise UserError(
+                str(exc.filename or out),
+                None,
+                f"cannot write ({exc.strerror or exc}); {len(skip) + ran} of {the_plan.total} "
+                f"runs are kept in {out}: free the space or fix the folder, then sweep --resume",
+            ) from None
         except KeyboardInterrupt:
             bar.close()
             store.close_journal()

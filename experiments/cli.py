@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
+from collections.abc import Iterator
+from pathlib import Path
 
 from experiments.storage import BatchStore
-from sim.errors import UserError
+from sim.errors import UserError, excerpt
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -15,6 +18,16 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     if args.workers is not None and args.workers < 1:
         raise UserError("--workers", None, f"expected a positive number, got {args.workers}")
+    from experiments.evaluators import default_workers
+
+    most = 4 * default_workers()  # each worker is a whole Python process with a model
+    if args.workers is not None and args.workers > most and not args.allow_large:
+        raise UserError(
+            "--workers",
+            None,
+            f"expected at most {most} (4 x the {default_workers()} cores here), "
+            f"got {args.workers}; add --allow-large to start them anyway",
+        )
     if args.scheduler is not None and not args.scheduler.startswith(("tcp://", "tls://")):
         raise UserError("--scheduler", None, f"expected tcp://HOST:PORT, got {args.scheduler!r}")
     try:
@@ -26,6 +39,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             resume=args.resume,
             quiet=args.quiet,
             png=args.png,
+            allow_large=args.allow_large,
         )
     except OSError as exc:  # a full disk, a folder that became unwritable, a file in the way
         where = exc.filename or args.out or "the batch folder"
@@ -46,13 +60,45 @@ def cmd_report(args: argparse.Namespace) -> int:
     """Rebuild report.html (and the consolidated tables) of a finished or partial batch."""
     from experiments.report import build_report
 
-    path = build_report(args.dir, png=args.png)
+    with folder_faults(args.dir):
+        path = build_report(args.dir, png=args.png)
     print(path)
     return 0
 
 
+@contextlib.contextmanager
+def folder_faults(folder: str | Path) -> Iterator[None]:
+    """A batch folder that cannot be read or written (a file damaged, a folder in the way,
+    a full disk) ends in one line; the journal keeps every finished run.
+    """
+    import pandas as pd
+    import pyarrow as pa
+
+    try:
+        yield
+    except OSError as exc:
+        raise UserError(
+            str(exc.filename or folder),
+            None,
+            f"cannot read or write ({exc.strerror or exc}); the journal keeps every finished "
+            "run: fix the folder (or free space), then run this again",
+        ) from None
+    except (pa.ArrowException, pd.errors.EmptyDataError, pd.errors.ParserError) as exc:
+        raise UserError(
+            str(folder),
+            None,
+            f"a table of this batch is damaged ({excerpt(str(exc), 100)}); "
+            "sweep --resume redoes the runs it held",
+        ) from None
+
+
 def cmd_rerun(args: argparse.Namespace) -> int:
     """Re-run one run of a batch; print match or mismatch (exit 1) against the stored row."""
+    with folder_faults(args.dir):
+        return _rerun(args)
+
+
+def _rerun(args: argparse.Namespace) -> int:
     from experiments.batch import plan
     from experiments.runner import execute
     from experiments.spec import Experiment
@@ -95,9 +141,6 @@ def cmd_rerun(args: argparse.Namespace) -> int:
 
 def cmd_discover(args: argparse.Namespace) -> int:
     """Scenario discovery (PRIM or CART) on a batch; writes JSON, HTML and the report."""
-    from experiments.discover import DEFAULT_DEPTH, DEFAULT_THRESHOLD, discover, summary
-    from experiments.report import build_report
-
     if args.outcome is None:
         raise UserError("discover", "--outcome", "expected the outcome that defines the cases")
     if args.method not in ("prim", "cart"):
@@ -114,6 +157,14 @@ def cmd_discover(args: argparse.Namespace) -> int:
         raise UserError("discover", "--depth", "is a CART option; drop it or add --method cart")
     if args.box is not None and args.boxes not in (None, 1):
         raise UserError("discover", "--box", "picks a box of the first trajectory: use --boxes 1")
+    with folder_faults(args.dir):
+        return _discover(args)
+
+
+def _discover(args: argparse.Namespace) -> int:
+    from experiments.discover import DEFAULT_DEPTH, DEFAULT_THRESHOLD, discover, summary
+    from experiments.report import build_report
+
     result = discover(
         args.dir,
         args.outcome,

@@ -58,7 +58,11 @@ def build_report(out: str | Path, quiet: bool = False, png: bool = False) -> Pat
     runs = store.runs_table()
     params, outcomes = exp.parameter_names, exp.outcome_names
     conf = exp.confidence
-    design = pd.read_csv(out / "design.csv") if (out / "design.csv").is_file() else None
+    try:
+        design = pd.read_csv(out / "design.csv") if (out / "design.csv").is_file() else None
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError):
+        print(f"warning: {out}/design.csv: damaged; the report lists no design", file=sys.stderr)
+        design = None
     figs: list[tuple[str, go.Figure]] = []
     sections: list[str] = []
     ok = analysis.ok_runs(runs)

@@ -189,8 +189,11 @@ class BatchStore:
     def close_journal(self) -> None:
         """Stop appending."""
         if self._journal is not None:
-            self._journal.close()
-            self._journal = None
+            journal, self._journal = self._journal, None
+            try:
+                journal.close()
+            except OSError:  # a full disk: a torn last line is cut off on --resume
+                pass
 
     # ---------------------------------------------------------------- tables
 
@@ -221,7 +224,17 @@ class BatchStore:
         path = self.root / TIMESERIES
         if not path.is_file():
             return set()
-        col = pq.read_table(path, columns=["run_id"]).column("run_id")
+        try:
+            col = pq.read_table(path, columns=["run_id"]).column("run_id")
+        except (pa.ArrowException, KeyError):  # torn or emptied: its runs are redone
+            aside = path.with_name(TIMESERIES + ".damaged")
+            os.replace(path, aside)
+            print(
+                f"warning: {path}: damaged, moved to {aside.name}; the runs it held are "
+                "redone with --resume",
+                file=sys.stderr,
+            )
+            return set()
         return set(int(x) for x in pa.compute.unique(col).to_pylist())
 
     def consolidate(self, expected: int | None = None, batch: int = 64) -> None:

@@ -41,6 +41,44 @@ def _cut(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _upto(most: int) -> Callable[[str], int]:
+    """An integer flag at most ``most`` (lower bounds are the commands' own checks)."""
+
+    def integer(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:  # also a number of 4,300+ digits
+            raise argparse.ArgumentTypeError(
+                f"expected an integer, got {_cut(text, 40)!r}"
+            ) from None
+        if value > most:
+            raise argparse.ArgumentTypeError(
+                f"expected an integer <= {most:,}, got {_cut(text, 40)}"
+            )
+        return value
+
+    return integer
+
+
+def _finite(text: str) -> float:
+    """A real-number flag: finite (no nan, no inf)."""
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {_cut(text, 40)!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {_cut(text, 40)}")
+    return value
+
+
+STEPS = _upto(100_000)  # the scenario key's own bound (scenario.steps)
+GENERATIONS = _upto(1_000_000)  # norms_game.generations
+SEED = _upto(2**63 - 1)
+COUNT = _upto(100_000)  # runs, workers, boxes, depth, a run id
+
+
 def build_parser() -> argparse.ArgumentParser:
     """All commands and their flags."""
     p = _Parser(
@@ -56,14 +94,16 @@ def build_parser() -> argparse.ArgumentParser:
         default="baseline",
         help="built-in scenario name or path to a .toml file (default: baseline)",
     )
-    r.add_argument("--steps", type=int, default=None, help="weeks to run (default: the scenario's)")
+    r.add_argument(
+        "--steps", type=STEPS, default=None, help="weeks to run (default: the scenario's)"
+    )
     r.add_argument(
         "--generations",
-        type=int,
+        type=GENERATIONS,
         default=None,
         help="generations to play, for norms-game scenarios (default: the scenario's)",
     )
-    r.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    r.add_argument("--seed", type=SEED, default=0, help="random seed (default: 0)")
     r.add_argument(
         "--set",
         dest="overrides",
@@ -80,10 +120,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("validate", help="run validation targets: measured against published")
     v.add_argument("target", nargs="?", default="all", help="target name, or 'all' (default)")
-    v.add_argument("--runs", type=int, default=None, help="independent runs (seeds)")
-    v.add_argument("--generations", type=int, default=None, help="generations (Axelrod targets)")
-    v.add_argument("--steps", type=int, default=None, help="weeks per run (world targets)")
-    v.add_argument("--seed", type=int, default=0, help="root seed (default: 0)")
+    v.add_argument("--runs", type=COUNT, default=None, help="independent runs (seeds)")
+    v.add_argument(
+        "--generations", type=GENERATIONS, default=None, help="generations (Axelrod targets)"
+    )
+    v.add_argument("--steps", type=STEPS, default=None, help="weeks per run (world targets)")
+    v.add_argument("--seed", type=SEED, default=0, help="root seed (default: 0)")
     v.add_argument(
         "--set",
         dest="overrides",
@@ -103,7 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="record subjects (dcid): a targets file (default: the scenario's)",
     )
-    v.add_argument("--workers", type=int, default=None, help="local processes (default: all cores)")
+    v.add_argument(
+        "--workers", type=COUNT, default=None, help="local processes (default: all cores)"
+    )
 
     c = sub.add_parser(
         "calibrate", help="fit scenario keys to a targets file's calibration figures (ABC-SMC)"
@@ -118,22 +162,31 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KEY=LOW:HIGH",
         help="keys to fit, each with its uniform prior range",
     )
-    c.add_argument("--population", type=int, default=None, help="particles per generation")
-    c.add_argument("--generations", type=int, default=None, help="ABC-SMC generations")
-    c.add_argument("--workers", type=int, default=None, help="local processes (default: all cores)")
+    c.add_argument("--population", type=COUNT, default=None, help="particles per generation")
+    c.add_argument("--generations", type=COUNT, default=None, help="ABC-SMC generations")
+    c.add_argument(
+        "--workers", type=COUNT, default=None, help="local processes (default: all cores)"
+    )
     c.add_argument("--scheduler", default=None, help="Dask scheduler address tcp://HOST:PORT")
-    c.add_argument("--seed", type=int, default=0, help="root seed (default: 0)")
+    c.add_argument("--seed", type=SEED, default=0, help="root seed (default: 0)")
     c.add_argument("--out", default=None, help="output folder (default: calibrations/SCENARIO)")
     c.add_argument("--quiet", action="store_true", help="no progress bar")
 
     w = sub.add_parser("sweep", help="run an experiment file (a batch of runs)")
     w.add_argument("experiment", help="experiment TOML file, or an example's name")
-    w.add_argument("--workers", type=int, default=None, help="local processes (default: all cores)")
+    w.add_argument(
+        "--workers", type=COUNT, default=None, help="local processes (default: all cores)"
+    )
     w.add_argument("--scheduler", default=None, help="Dask scheduler address tcp://HOST:PORT")
     w.add_argument("--out", default=None, help="output folder (default: runs/NAME)")
     w.add_argument("--resume", action="store_true", help="continue an interrupted batch")
     w.add_argument("--quiet", action="store_true", help="no progress bar")
     w.add_argument("--png", action="store_true", help="also write the charts as PNG (slower)")
+    w.add_argument(
+        "--allow-large",
+        action="store_true",
+        help="run a batch larger than this machine comfortably holds (refused otherwise)",
+    )
 
     rep = sub.add_parser("report", help="rebuild the report of a finished or partial batch")
     rep.add_argument("dir", help="batch output folder")
@@ -149,36 +202,36 @@ def build_parser() -> argparse.ArgumentParser:
     )
     d.add_argument("dir", help="batch output folder (finished or partial)")
     d.add_argument("--outcome", default=None, help="the outcome that defines the cases of interest")
-    d.add_argument("--above", type=float, default=None, metavar="X", help="cases: outcome > X")
-    d.add_argument("--below", type=float, default=None, metavar="X", help="cases: outcome < X")
+    d.add_argument("--above", type=_finite, default=None, metavar="X", help="cases: outcome > X")
+    d.add_argument("--below", type=_finite, default=None, metavar="X", help="cases: outcome < X")
     d.add_argument(
-        "--top", type=float, default=None, metavar="Q", help="cases: the top Q share, e.g. 0.1"
+        "--top", type=_finite, default=None, metavar="Q", help="cases: the top Q share, e.g. 0.1"
     )
     d.add_argument("--method", default="prim", help="prim (default) or cart")
     d.add_argument(
         "--threshold",
-        type=float,
+        type=_finite,
         default=None,
         help="PRIM: the density a reported box should reach (default: 0.8)",
     )
     d.add_argument(
         "--boxes",
-        type=int,
+        type=COUNT,
         default=None,
         help="PRIM: boxes to find, one after another (default: 1)",
     )
-    d.add_argument("--box", type=int, default=None, help="PRIM: report this trajectory box id")
-    d.add_argument("--depth", type=int, default=None, help="CART: tree depth (default: 3)")
+    d.add_argument("--box", type=COUNT, default=None, help="PRIM: report this trajectory box id")
+    d.add_argument("--depth", type=COUNT, default=None, help="CART: tree depth (default: 3)")
 
     z = sub.add_parser("viz", help="serve the classroom app in the browser")
     z.add_argument("--scenario", default="baseline", help="scenario shown first")
     z.add_argument("--host", default="127.0.0.1", help="address to serve on (default: loopback)")
-    z.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
+    z.add_argument("--port", type=COUNT, default=8765, help="port (default: 8765)")
 
     c = sub.add_parser("class", help="serve the classroom exercise: students play, you run it")
     c.add_argument("--scenario", default="baseline", help="scenario offered first")
     c.add_argument("--host", default="127.0.0.1", help="address to serve on (default: loopback)")
-    c.add_argument("--port", type=int, default=8766, help="port (default: 8766)")
+    c.add_argument("--port", type=COUNT, default=8766, help="port (default: 8766)")
     c.add_argument("--out", default="out/class", help="debrief folder (default: out/class)")
     return p
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.errors import UserError
+from sim.errors import UserError, excerpt
 from sim.scenario import INTERVENTIONS, ScriptedEvent
 
 if TYPE_CHECKING:
@@ -130,24 +130,40 @@ def apply_pending(m: CyberDiplomacyModel) -> None:
 
 def check_scripted(m: CyberDiplomacyModel) -> None:
     """A scenario's scripted events name states and organisations that exist."""
-    names = set(m.world.names)
-    orgs = {o.name for o in m.organizations}
-    for i, ev in enumerate(m.config.events):
+    check_events(m.config.events, m.world.names, [o.name for o in m.organizations], m.config.source)
+
+
+def check_events(
+    events: list[ScriptedEvent], names: list[str], orgs: list[str], source: str
+) -> None:
+    """Scripted events name states in ``names`` and organisations in ``orgs`` (checked when
+    a scenario loads, before any model is built; UserError in one line otherwise).
+    """
+    known = set(names)
+    for i, ev in enumerate(events):
         spec = REGISTRY[ev.intervention]
         fields = spec.states + (("framed",) if ev.intervention == "attack" and ev.framed else ())
         for f in fields:
-            if getattr(ev, f) not in names:
+            if getattr(ev, f) not in known:
                 raise UserError(
-                    m.config.source,
+                    source,
                     f"events.{i}.{f}",
-                    f"expected a state name, got {getattr(ev, f)!r}",
+                    f"expected a state name, got {excerpt(getattr(ev, f))}",
                 )
         if ev.intervention == "convene" and ev.organization and ev.organization not in orgs:
             raise UserError(
-                m.config.source,
+                source,
                 f"events.{i}.organization",
-                f"expected one of {sorted(orgs)}, got {ev.organization!r}",
+                f"expected one of {sorted(orgs)}, got {excerpt(ev.organization)}",
             )
 
 
-__all__ = ["REGISTRY", "Intervention", "apply_pending", "check_scripted", "defaults", "queue"]
+__all__ = [
+    "REGISTRY",
+    "Intervention",
+    "apply_pending",
+    "check_events",
+    "check_scripted",
+    "defaults",
+    "queue",
+]

@@ -14,7 +14,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from sim.errors import UserError
+from sim.errors import UserError, excerpt
 
 MAX_NAME = 64  # characters of a name used as a folder name
 # folders of the operating system that never hold results
@@ -32,14 +32,18 @@ def check_out(out: Path, flag: str = "--out") -> Path:
     file and not a system folder. Raises UserError in one line otherwise.
     """
     resolved = Path(os.path.abspath(out))
+    if any(len(os.fsencode(part)) > 255 for part in resolved.parts) or len(str(resolved)) > 4000:
+        raise UserError(flag, None, f"{excerpt(str(out))} is too long a path for a folder")
     if any(resolved == Path(s) or Path(s) in resolved.parents for s in SYSTEM):
         raise UserError(flag, None, f"{out} is under a system folder; choose another folder")
-    if resolved.exists() and not resolved.is_dir():
-        raise UserError(flag, None, f"{out} is a file, not a folder")
     try:
+        if resolved.exists() and not resolved.is_dir():
+            raise UserError(flag, None, f"{excerpt(str(out))} is a file, not a folder")
         resolved.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=resolved, prefix=".write-check-"):
             pass
     except OSError as exc:
-        raise UserError(flag, None, f"cannot write to {out} ({exc.strerror})") from None
+        raise UserError(
+            flag, None, f"cannot write to {excerpt(str(out))} ({exc.strerror})"
+        ) from None
     return out

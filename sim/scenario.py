@@ -1500,6 +1500,7 @@ def _type_name(tp: Any) -> str:
     )
 
 
+@functools.cache  # the schema never changes; resolving hints was 40% of a load
 def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls, globalns=globals())
 
@@ -1983,6 +1984,30 @@ def _cross_check(s: Scenario) -> None:
                     f"organizations.bodies.{i}.members",
                     f"expected 'all', a bloc or a listed state, got {excerpt(m)}",
                 )
+    if s.scenario.kind == "world":
+        _check_world(s, names)
+
+
+def _check_world(s: Scenario, listed: list[str]) -> None:
+    """What the world model would refuse when it is built, checked when the scenario loads:
+    the catalogue exists and parses, ``norms.adopted`` names its norms, ``[[events]]`` name
+    states and organisations of the scenario.
+    """
+    from sim.interventions import check_events  # both import this module
+    from sim.world import load_catalogue
+
+    src = s.source
+    catalogue = load_catalogue(s.norms.catalogue, src)
+    for nid in s.norms.adopted:
+        if nid not in catalogue.ids:
+            raise UserError(
+                src,
+                f"norms.adopted.{nid}",
+                f"expected a norm id of the catalogue ({', '.join(catalogue.ids)})",
+            )
+    n = max(s.states.count, len(listed))
+    names = listed + [f"State {i + 1}" for i in range(len(listed), n)]
+    check_events(s.events, names, [b.name for b in s.organizations.bodies], src)
 
 
 @dataclass

@@ -199,3 +199,28 @@ def test_play_then_screenshot(session, tmp_path):
     if os.environ.get("UPDATE_DOCS_SCREENSHOT"):
         shutil.copyfile(shot, Path(ROOT) / "docs" / "app.png")
     session.check_clean()
+
+
+def test_sessions_opened_together_all_render_and_step(browser, app_url):
+    """A class opens the app at the same instant (benchmarks/bench_app_sessions.py: 20).
+
+    Before sim.app.serve, uvicorn dropped websockets whose pong came back late while every
+    page rendered at once, and the reconnected pages stayed blank.
+    """
+    n = 4
+    contexts = [browser.new_context(viewport=VIEWPORT) for _ in range(n)]
+    pages = [c.new_page() for c in contexts]
+    try:
+        for page in pages:  # each goto returns at the HTML's load: the renders overlap
+            page.set_default_timeout(4 * TIMEOUT)
+            page.goto(app_url)
+        for page in pages:
+            page.get_by_text(re.compile(r"^Time: 0(\.0)?$")).wait_for()
+            page.locator(".js-plotly-plot").nth(3).wait_for()
+        for page in pages:
+            page.get_by_role("button", name="Step", exact=True).click()
+        for page in pages:
+            page.get_by_text(re.compile(r"^Time: 1(\.0)?$")).wait_for()
+    finally:
+        for c in contexts:
+            c.close()

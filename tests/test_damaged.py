@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -138,3 +139,107 @@ def test_a_file_in_the_way_of_the_parts_is_one_line(tmp_path, capsys):
     parts.write_text("not a folder")
     assert _resume(exp, out) == 2
     assert "cannot write" in _one_line(capsys)
+
+
+def _fail_on(monkeypatch, name: str, after: int, err: OSError) -> None:
+    """BatchStore.<name> raises ``err`` from its call number ``after`` on (0 = at once)."""
+    from experiments.storage import BatchStore
+
+    real = getattr(BatchStore, name)
+    calls = {"n": 0}
+
+    def failing(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] > after:
+            raise err
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(BatchStore, name, failing)
+
+
+def test_a_disk_that_fills_mid_batch_is_one_line_and_resume_completes(
+    tmp_path, reference, capsys, monkeypatch
+):
+    exp = tmp_path / "exp.toml"
+    exp.write_text(EXP)
+    out = tmp_path / "out"
+    _fail_on(monkeypatch, "record", 3, OSError(28, "No space left on device", str(out)))
+    args = ["sweep", str(exp), "--out", str(out), "--quiet", "--workers", "1"]
+    assert main(args) == 2
+    line = _one_line(capsys)
+    assert "No space left" in line and f"3 of {TOTAL} runs are kept" in line, line
+    assert "--resume" in line
+    monkeypatch.undo()  # space freed
+    assert _resume(exp, out) == 0
+    runs, series = reference
+    pd.testing.assert_frame_equal(_runs(out), runs)
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "timeseries.parquet"), series)
+
+
+def _read_only(path: Path, monkeypatch, name: str) -> None:
+    """Make `path` unwritable: chmod where that binds, else (root) the write fails as if."""
+    if os.geteuid() != 0:
+        path.chmod(0o555 if path.is_dir() else 0o444)
+        return
+    _fail_on(monkeypatch, name, 0, PermissionError(13, "Permission denied", str(path)))
+
+
+def test_a_read_only_journal_is_one_line_and_keeps_the_runs(tmp_path, capsys, monkeypatch):
+    exp, out = _partial(tmp_path)
+    capsys.readouterr()
+    journal = out / "journal.jsonl"
+    before = journal.read_bytes()
+    _read_only(journal, monkeypatch, "open_journal")
+    try:
+        assert _resume(exp, out) == 2
+        line = _one_line(capsys)
+        assert "Permission denied" in line and "--resume" in line, line
+    finally:
+        journal.chmod(0o644)
+    assert journal.read_bytes() == before  # nothing lost
+    monkeypatch.undo()
+    assert _resume(exp, out) == 0
+
+
+def test_a_folder_made_read_only_mid_batch_is_one_line(tmp_path, capsys, monkeypatch):
+    exp = tmp_path / "exp.toml"
+    exp.write_text(EXP)
+    out = tmp_path / "out"
+    if os.geteuid() != 0:  # the folder loses its write permission after 2 runs
+        from experiments.storage import BatchStore
+
+        real = BatchStore.record
+        calls = {"n": 0}
+
+        def record(self, row, series):
+            calls["n"] += 1
+            if calls["n"] == 3:
+                self.parts.chmod(0o555)
+            return real(self, row, series)
+
+        monkeypatch.setattr(BatchStore, "record", record)
+    else:
+        _fail_on(monkeypatch, "record", 2, PermissionError(13, "Permission denied", str(out)))
+    args = ["sweep", str(exp), "--out", str(out), "--quiet", "--workers", "1"]
+    try:
+        assert main(args) == 2
+    finally:
+        if (out / "timeseries_parts").is_dir():
+            (out / "timeseries_parts").chmod(0o755)
+    line = _one_line(capsys)
+    assert "Permission denied" in line and f"2 of {TOTAL} runs are kept" in line, line
+    monkeypatch.undo()
+    assert _resume(exp, out) == 0
+    assert len(_runs(out)) == TOTAL
+
+
+def test_report_and_rerun_of_damaged_tables(tmp_path, capsys):
+    exp, out = _partial(tmp_path)
+    capsys.readouterr()
+    (out / "design.csv").write_text("")
+    assert main(["report", str(out)]) == 0
+    assert "design.csv: damaged" in capsys.readouterr().err
+    (out / "runs.parquet").unlink()
+    (out / "runs.parquet").mkdir()  # a folder in the way: one line, not a traceback
+    assert main(["report", str(out)]) == 2
+    assert "cannot read or write" in _one_line(capsys)

@@ -362,24 +362,117 @@ def test_out_dir_with_a_batch_needs_resume(tmp_path, capsys):
         run_batch(changed, tmp_path / "o", workers=1, quiet=True, resume=True)
 
 
-def test_failing_run_is_recorded_and_the_batch_goes_on(tmp_path):
-    bad = tmp_path / "empty_catalogue.toml"
-    bad.write_text("# a catalogue with no norms: the model raises when it loads it\n")
-    text = f"""[experiment]\nsteps = 6\nreplicates = 2\n[parameters]
-"norms.catalogue" = ["gge2015", "{bad}"]\n"states.attribution_skill" = [0.3, 0.7]
+class _Serial:
+    """Runs tasks in this process, so a monkeypatched model reaches them."""
+
+    description = "serial (test)"
+
+    def imap(self, tasks, config):
+        from experiments.runner import execute
+
+        for t in tasks:
+            yield execute(t, config)
+
+    def close(self):
+        pass
+
+
+def test_failing_run_is_recorded_and_the_batch_goes_on(tmp_path, monkeypatch):
+    import sim.run
+
+    real = sim.run.simulate
+
+    def flaky(scenario, overrides=None, **kw):  # a fault the checks cannot foresee
+        if (overrides or {}).get("states.vengefulness") == 0.8:
+            raise RuntimeError("at least one fault in the model")
+        return real(scenario, overrides, **kw)
+
+    monkeypatch.setattr(sim.run, "simulate", flaky)
+    text = """[experiment]\nsteps = 6\nreplicates = 2\n[parameters]
+"states.vengefulness" = [0.2, 0.8]\n"states.attribution_skill" = [0.3, 0.7]
 [outcomes]\nincidents = "sum"\n"""
-    res = run_batch(write(tmp_path, text), tmp_path / "o", workers=2, quiet=True, png=False)
+    res = run_batch(
+        write(tmp_path, text), tmp_path / "o", evaluator=_Serial(), quiet=True, png=False
+    )
     assert res.total == 8 and res.failed == 4
     runs = pd.read_parquet(tmp_path / "o" / "runs.parquet")
     failed = runs[runs["status"] == "failed"]
-    assert set(failed["norms.catalogue"]) == {str(bad)}
+    assert set(failed["states.vengefulness"]) == {0.8}
     assert failed["error"].str.contains("Traceback").all()
     assert failed["error"].str.contains("at least one").all()
     assert failed["incidents"].isna().all()
     ok = runs[runs["status"] == "ok"]
     assert len(ok) == 4 and ok["incidents"].notna().all()
-    assert "Failed runs" in (tmp_path / "o" / "report.html").read_text()
-    assert BatchStore(tmp_path / "o").read_timeseries()["run_id"].nunique() == 4
+
+
+@pytest.mark.parametrize(
+    ("line", "needle"),
+    [
+        ('"norms.catalogue" = ["gge2015", "nope"]', "norms.catalogue: expected a built-in"),
+        ('"norms.adopted.zz" = [0.5]', "norms.adopted.zz: expected a norm id"),
+        ('"scenario.kind" = ["world", "norms_game"]', "scenario.kind: expected 'world'"),
+        ('"states.gdp_mean" = [1.0, inf]', "expected a finite number"),
+        ('"norms.catalogue" = ["gge2015", "EMPTY"]', "expected at least one [[norm]]"),
+    ],
+)
+def test_a_design_point_that_cannot_run_stops_the_sweep_before_any_run(
+    tmp_path, capsys, line, needle
+):
+    empty = tmp_path / "empty_catalogue.toml"
+    empty.write_text("# a catalogue with no norms\n")
+    text = f"""[experiment]\nsteps = 4\n[parameters]\n{line.replace("EMPTY", str(empty))}
+[outcomes]\nincidents = "sum"\n"""
+    path = write(tmp_path, text)
+    code = main(["sweep", str(path), "--out", str(tmp_path / "o"), "--workers", "1", "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and "Traceback" not in err and needle in err, err
+    assert not (tmp_path / "o" / "manifest.json").exists()  # stopped before any run
+
+
+def test_events_and_adopted_norms_are_checked_when_the_scenario_loads(tmp_path):
+    from sim.scenario import load_scenario
+
+    with pytest.raises(UserError, match=r"events\.0\.target: expected a state name"):
+        load_scenario(
+            "baseline",
+            {"events": [{"week": 2, "attacker": "State 1", "target": "Atlantis"}]},
+        )
+    with pytest.raises(UserError, match="events.0.organization: expected one of"):
+        load_scenario("baseline", {"events": [{"intervention": "convene", "organization": "X"}]})
+    with pytest.raises(UserError, match="norms.adopted.zz: expected a norm id"):
+        load_scenario("baseline", {"norms.adopted": {"zz": 0.5}})
+    # the same keys in a norms-game scenario are not the world's: no catalogue is needed
+    load_scenario("baseline", {"scenario.kind": "norms_game", "norms.catalogue": "nope"})
+
+
+def test_the_design_point_is_named_when_a_combination_fails(tmp_path, monkeypatch):
+    from experiments import preflight
+
+    exp = load_experiment(
+        write(
+            tmp_path,
+            """[experiment]\nsteps = 4\n[parameters]\n"states.count" = [3, 4]
+"norms.metanorms" = [false, true]\n[outcomes]\nincidents = "sum"\n""",
+        )
+    )
+    built = []
+    monkeypatch.setattr(preflight, "_build", lambda scen, e, src, i, v: built.append(i))
+    assert preflight.check_points(plan(exp), "exp.toml") == 4
+    assert built == [0, 1, 2, 3]  # one model per distinct non-number combination
+
+
+def test_a_batch_too_large_for_the_machine_is_refused_unless_allowed(tmp_path, capsys):
+    text = """[experiment]\nsteps = 100000\nreplicates = 100000\n[parameters]
+"states.count" = [2000]\n[outcomes]\nincidents = "sum"\n"""
+    path = write(tmp_path, text)
+    code = main(["sweep", str(path), "--out", str(tmp_path / "o"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "--allow-large" in err, err
+    from experiments import preflight
+
+    exp = load_experiment(path)
+    preflight.check_size(plan(exp), str(path), 2, allow_large=True)  # the flag lets it pass
 
 
 def test_torn_journal_line_is_cut_and_the_run_repeated(tmp_path):
@@ -497,3 +590,11 @@ def test_runs_table_columns_match_the_reserved_names(tmp_path):
         )
         with pytest.raises(UserError, match="a column of the runs table"):
             load_experiment(write(tmp_path, text))
+
+
+def test_more_workers_than_the_machine_holds_is_refused(tmp_path, capsys):
+    # --workers 100000 forked processes until the machine ran out (found by fuzz_cli)
+    code = main(["sweep", "metanorms", "--workers", "100000", "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "--allow-large" in err, err
+    assert not (tmp_path / "o").exists()

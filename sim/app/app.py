@@ -21,6 +21,7 @@ How it fits Mesa's SolaraViz (3.5):
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 from functools import cache
 from typing import Any
@@ -330,12 +331,38 @@ def ScenarioPicker(name: solara.Reactive[str]) -> None:
         _note("Move the sliders below, then press Reset to apply them.")
 
 
+def _release_memory() -> None:
+    """Collect a closed session's model and hand freed memory back to the system."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)  # glibc keeps freed heap pages otherwise
+    except (OSError, AttributeError):  # not glibc
+        pass
+    log = logging.getLogger("solara.cyberdiplomacy")  # shown with --log-level info
+    if log.isEnabledFor(logging.INFO):
+        alive = sum(1 for o in gc.get_objects() if isinstance(o, AppModel))
+        log.info("a session closed: %d models alive", alive)
+
+
+def _release_memory_later() -> None:
+    """After a session's page closes (its kernel's teardown done): see _release_memory."""
+    import threading
+
+    timer = threading.Timer(2.0, _release_memory)
+    timer.daemon = True
+    timer.start()
+
+
 @solara.component
 def Page() -> None:
     """One browser session: its own scenario choice, its own model, SolaraViz around it."""
     name = solara.use_reactive(default_scenario())
     initial = solara.use_memo(lambda: AppModel(scenario=name.value), [name.value])
     model = solara.use_reactive(initial)  # Mesa's Reset replaces model.value
+    solara.use_effect(lambda: _release_memory_later, [])  # runs when the session closes
     with solara.Sidebar():
         ScenarioPicker(name)
     # keyed by scenario: a new scenario re-mounts SolaraViz, so its controls start afresh

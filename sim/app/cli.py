@@ -15,11 +15,15 @@ APP_MODULE = "sim.app.app"
 
 
 def server_command(host: str = "127.0.0.1", port: int = 8765) -> list[str]:
-    """The command that serves the app: no auto-reload, no browser, no version check."""
+    """The command that serves the app: no auto-reload, no browser, no version check.
+
+    Solara's ``solara run`` through :mod:`sim.app.serve`, whose websocket keepalive lets a
+    whole class open the app at once (a late pong no longer drops a page mid-render).
+    """
     return [
         sys.executable,
         "-m",
-        "solara",
+        "sim.app.serve",
         "run",
         APP_MODULE,
         "--host",

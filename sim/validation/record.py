@@ -142,7 +142,7 @@ def run_record(
         for i, s in enumerate(seeds(seed, runs))
     ]
     # runs are mapped in order, each with its own seed: the result is the same on any workers
-    workers = min(len(jobs), getattr(args, "workers", None) or _cores())
+    workers = min(len(jobs), getattr(args, "workers", None) or _cores(), 4 * _cores())
     if workers > 1:
         import multiprocessing
         import warnings

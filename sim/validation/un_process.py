@@ -86,7 +86,7 @@ def run(target: str, args: argparse.Namespace | None = None) -> dict[str, Any]:
     overrides = parse_assignments(getattr(args, "overrides", None) or [])
     jobs = [(SCENARIO, overrides, s, steps) for s in seeds(seed, runs)]
     # runs are mapped in order, each with its own seed: the result is the same on any workers
-    workers = min(len(jobs), getattr(args, "workers", None) or _cores())
+    workers = min(len(jobs), getattr(args, "workers", None) or _cores(), 4 * _cores())
     if workers > 1:
         import multiprocessing
         import warnings
