@@ -182,8 +182,20 @@ def NegotiationView(model: CyberDiplomacyModel) -> None:
 
 @solara.component
 def ProcessView(model: CyberDiplomacyModel) -> None:
-    """The bodies and sessions over the years, and the agenda items."""
-    _figure(views.process_figure, model)
+    """The bodies and sessions over the years, and the agenda items.
+
+    It changes only when a session is held, a mandate ends or a track opens (and its bars
+    grow by the half year), so it is redrawn then, not every week: playing stays light.
+    """
+    update_counter.get()
+    orgs = list(model.organizations)
+    key = (
+        id(model),
+        tuple((o.name, len(o.history), o.outcome) for o in orgs),
+        model.steps // 26,
+    )
+    fig = solara.use_memo(lambda: views.process_figure(model), [key])
+    solara.FigurePlotly(fig, dependencies=[key])
 
 
 @solara.component
