@@ -255,16 +255,18 @@ def _make_sampler_class() -> type:
                     particles = itertools.chain.from_iterable(rounds)
                 else:
                     particles = (_evaluate((self.seed, t, i)) for i in itertools.count())
-                for particle in particles:
-                    if evaluated >= max_eval:
-                        break
-                    evaluated += 1
-                    sample.append(particle)
-                    if particle.accepted:
-                        accepted += 1
-                        bar.update()
-                        if accepted >= n:
+                with warnings.catch_warnings():  # the pool forks its workers on first use
+                    warnings.filterwarnings("ignore", ".*multi-threaded.*fork", DeprecationWarning)
+                    for particle in particles:
+                        if evaluated >= max_eval:
                             break
+                        evaluated += 1
+                        sample.append(particle)
+                        if particle.accepted:
+                            accepted += 1
+                            bar.update()
+                            if accepted >= n:
+                                break
             finally:
                 if pool is not None:  # the rest of the last round is not needed
                     pool.shutdown(wait=True, cancel_futures=True)
