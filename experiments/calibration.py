@@ -36,6 +36,7 @@ import re
 import time
 import warnings
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -237,35 +238,38 @@ def _make_sampler_class() -> type:
             try:
                 if self.workers > 1:
                     # forked, so that workers inherit the generation's job without pickling
-                    # it; the parent's other threads (a finished pool's, pytest's) hold no
-                    # lock the job needs
+                    # it; a worker that dies raises BrokenProcessPool (a Pool would wait
+                    # for its lost task for ever)
                     with warnings.catch_warnings():
                         warnings.filterwarnings(
                             "ignore", ".*multi-threaded.*fork", DeprecationWarning
                         )
-                        pool = multiprocessing.get_context("fork").Pool(self.workers)
+                        pool = ProcessPoolExecutor(
+                            self.workers, mp_context=multiprocessing.get_context("fork")
+                        )
                     size = BATCH_PER_WORKER * self.workers
                     rounds = (
-                        pool.imap(_evaluate, [(self.seed, t, i) for i in range(s, s + size)])
+                        pool.map(_evaluate, [(self.seed, t, i) for i in range(s, s + size)])
                         for s in itertools.count(0, size)
                     )
                     particles = itertools.chain.from_iterable(rounds)
                 else:
                     particles = (_evaluate((self.seed, t, i)) for i in itertools.count())
-                for particle in particles:
-                    if evaluated >= max_eval:
-                        break
-                    evaluated += 1
-                    sample.append(particle)
-                    if particle.accepted:
-                        accepted += 1
-                        bar.update()
-                        if accepted >= n:
+                with warnings.catch_warnings():  # the pool forks its workers on first use
+                    warnings.filterwarnings("ignore", ".*multi-threaded.*fork", DeprecationWarning)
+                    for particle in particles:
+                        if evaluated >= max_eval:
                             break
+                        evaluated += 1
+                        sample.append(particle)
+                        if particle.accepted:
+                            accepted += 1
+                            bar.update()
+                            if accepted >= n:
+                                break
             finally:
-                if pool is not None:
-                    pool.terminate()
-                    pool.join()
+                if pool is not None:  # the rest of the last round is not needed
+                    pool.shutdown(wait=True, cancel_futures=True)
                 bar.close()
                 np.random.set_state(state)
                 _SIMULATE_ONE = None
