@@ -390,6 +390,7 @@ def test_bad_flags_one_line_exit_2(argv, capsys):
 
 def _call(endpoint, body: bytes = b"", query: bytes = b""):
     import asyncio
+    import concurrent.futures
     import json
 
     from starlette.requests import Request
@@ -398,7 +399,9 @@ def _call(endpoint, body: bytes = b"", query: bytes = b""):
         return {"type": "http.request", "body": body, "more_body": False}
 
     scope = {"type": "http", "method": "POST", "headers": [], "query_string": query}
-    resp = asyncio.run(endpoint(Request(scope, receive)))
+    # a thread of its own: a browser test before this one may leave an event loop running
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        resp = pool.submit(asyncio.run, endpoint(Request(scope, receive))).result()
     return resp.status_code, json.loads(resp.body)
 
 
