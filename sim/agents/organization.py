@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
@@ -170,17 +170,7 @@ class InternationalOrganization(mesa.Agent):
         self.sessions += 1
         if not len(ag):
             record = self._record([], [], False, [], [])
-            m.log(
-                "session_failed",
-                actors=[self.name],
-                organization=self.name,
-                rule=self.decision_rule,
-                members=len(mem),
-                outcome="failure",
-                objectors=[],
-                objections=[],
-                reason="nothing on the agenda can be taken up yet",
-            )
+            self._log_failure([], [], reason="nothing on the agenda can be taken up yet")
             return record
         security = security_value(m)[np.ix_(mem, ag)]
         sovereignty = sovereignty_cost(m, mem, ag)
@@ -270,15 +260,9 @@ class InternationalOrganization(mesa.Agent):
         else:
             self.failed_in_row += 1
             worst = _most_contested(objections)
-            m.log(
-                "session_failed",
-                actors=[self.name],
-                organization=self.name,
-                rule=self.decision_rule,
-                members=len(mem),
-                outcome="failure",
-                objectors=rounds[-1]["object"] if rounds else [],
-                objections=objections,
+            self._log_failure(
+                rounds[-1]["object"] if rounds else [],
+                objections,
                 item=worst,
                 item_title=cat.titles[cat.ids.index(worst)] if worst else None,
             )
@@ -286,6 +270,20 @@ class InternationalOrganization(mesa.Agent):
                 m, self, [int(mem[i]) for i in np.nonzero(~result.rounds[-1].accepts)[0]]
             )
         return record
+
+    def _log_failure(self, objectors: list[str], objections: list[dict], **why: Any) -> None:
+        """Log a failed session: who objected, and over which item (or another reason)."""
+        self.model.log(
+            "session_failed",
+            actors=[self.name],
+            organization=self.name,
+            rule=self.decision_rule,
+            members=len(self.members),
+            outcome="failure",
+            objectors=objectors,
+            objections=objections,
+            **why,
+        )
 
     def _record(
         self,

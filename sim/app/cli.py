@@ -79,7 +79,12 @@ def cmd_viz(args: argparse.Namespace) -> int:
     )
     if host not in ("127.0.0.1", "localhost", "::1"):
         print(f"note: --host {host} makes the app reachable from other machines", flush=True)
-    proc = subprocess.Popen(server_command(host, port), env=server_env(scenario), cwd=ROOT)
+    return serve(server_command(host, port), server_env(scenario))
+
+
+def serve(command: list[str], env: dict[str, str]) -> int:
+    """Run a server command until it ends; Ctrl-C stops it (killed after 10 s)."""
+    proc = subprocess.Popen(command, env=env, cwd=ROOT)
     try:
         return proc.wait()
     except KeyboardInterrupt:

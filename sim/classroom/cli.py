@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 import os
 import socket
-import subprocess
 import sys
 from pathlib import Path
 
-from sim.app.cli import ROOT, check_scenario
+from sim.app.cli import ROOT, check_scenario, serve
 from sim.errors import UserError
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -70,13 +69,4 @@ def cmd_class(args: argparse.Namespace) -> int:
         flush=True,
     )
     env = server_env(scenario, args.out, join)
-    proc = subprocess.Popen(server_command(host, port), env=env, cwd=ROOT)
-    try:
-        return proc.wait()
-    except KeyboardInterrupt:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        raise
+    return serve(server_command(host, port), env)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,24 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
+def map_runs(fn: Callable[[Any], Any], jobs: list[Any], workers: int | None) -> list[Any]:
+    """``fn`` over ``jobs`` in order, on ``workers`` forked processes (default: all cores;
+    at most four per core). Each job carries its own seed, so the result is the same on
+    any number of workers.
+    """
+    workers = min(len(jobs), workers or _cores(), 4 * _cores())
+    if workers <= 1:
+        return [fn(j) for j in jobs]
+    import multiprocessing
+    import warnings
+
+    with warnings.catch_warnings():  # forked: the runs need nothing a thread may hold
+        warnings.filterwarnings("ignore", ".*multi-threaded.*fork", DeprecationWarning)
+        ctx = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(workers, mp_context=ctx) as ex:
+            return list(ex.map(fn, jobs))
+
+
 def _one(job: tuple[Scenario, dict[str, Any], int, list[str]]) -> dict[str, float]:
     from sim.run import simulate
 
@@ -141,19 +160,7 @@ def run_record(
         (scen, {**(draws[i] if draws else {}), **overrides}, s, measures)
         for i, s in enumerate(seeds(seed, runs))
     ]
-    # runs are mapped in order, each with its own seed: the result is the same on any workers
-    workers = min(len(jobs), getattr(args, "workers", None) or _cores(), 4 * _cores())
-    if workers > 1:
-        import multiprocessing
-        import warnings
-
-        with warnings.catch_warnings():  # forked: the runs need nothing a thread may hold
-            warnings.filterwarnings("ignore", ".*multi-threaded.*fork", DeprecationWarning)
-            ctx = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(workers, mp_context=ctx) as ex:
-                per_run = list(ex.map(_one, jobs))
-    else:
-        per_run = [_one(j) for j in jobs]
+    per_run = map_runs(_one, jobs, getattr(args, "workers", None))
     by_measure = {m: np.array([r[m] for r in per_run], dtype=float) for m in measures}
     fit = [_figure(t, by_measure[t.measure], bool(draws)) for t in in_sample]
     pred = [_figure(t, by_measure[t.measure], bool(draws)) for t in out_of_sample]

@@ -20,12 +20,11 @@ prediction, not a fit: no key was fitted to these outcomes by a calibration.
 from __future__ import annotations
 
 import argparse
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import numpy as np
 
-from sim.validation.record import _cores, seeds
+from sim.validation.record import map_runs, seeds
 
 SCENARIO = "un_process_2004_2021"
 DEFAULT_RUNS = 20
@@ -85,19 +84,7 @@ def run(target: str, args: argparse.Namespace | None = None) -> dict[str, Any]:
     seed = getattr(args, "seed", None) or 0
     overrides = parse_assignments(getattr(args, "overrides", None) or [])
     jobs = [(SCENARIO, overrides, s, steps) for s in seeds(seed, runs)]
-    # runs are mapped in order, each with its own seed: the result is the same on any workers
-    workers = min(len(jobs), getattr(args, "workers", None) or _cores(), 4 * _cores())
-    if workers > 1:
-        import multiprocessing
-        import warnings
-
-        with warnings.catch_warnings():  # forked: the runs need nothing a thread may hold
-            warnings.filterwarnings("ignore", ".*multi-threaded.*fork", DeprecationWarning)
-            ctx = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-                per_run = list(pool.map(_one, jobs))
-    else:
-        per_run = [_one(j) for j in jobs]
+    per_run = map_runs(_one, jobs, getattr(args, "workers", None))
     return summarise(per_run, seed=seed, overrides=overrides)
 
 
