@@ -479,7 +479,7 @@ def calibrated_scenario(
     data = read_toml(scenario_path(source))
     median = result.median()
     for key, value in median.items():
-        _set_dotted(data, key, value)
+        _set_dotted(data, key, value, str(source), add_missing=True)
     final = result.final
     data["calibration"] = {
         "targets": os.path.relpath(Path(targets_file).resolve(), out_file.resolve().parent),

@@ -12,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sim.scenario import describe_keys  # noqa: E402
+from sim.scenario import StateSpec, describe_keys  # noqa: E402
 
 
 def render() -> str:
@@ -27,14 +27,25 @@ def render() -> str:
         "",
     ]
     section = None
-    for k in describe_keys():
-        top = k.key.split(".")[0]
+    listed = [k for k in describe_keys(StateSpec, "states.list.NAME.") if k.key[-5:] != ".name"]
+    for k in describe_keys() + listed:
+        top = "states.list.NAME" if k.key.startswith("states.list.NAME.") else k.key.split(".")[0]
         if top != section:
             section = top
             out += [
                 "",
                 f"## [{top}]",
                 "",
+                *(
+                    [
+                        "A state listed by name: `states.list.NAME.FIELD` sets one field of the "
+                        "state named NAME",
+                        "(`--set`, sweeps, `calibrate --params`); -1 means drawn as usual.",
+                        "",
+                    ]
+                    if top == "states.list.NAME"
+                    else []
+                ),
                 "| key | type | default | unit | bounds | meaning | source |",
             ]
             out.append("|---|---|---|---|---|---|---|")

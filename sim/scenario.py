@@ -1726,7 +1726,45 @@ def parse_assignments(items: list[str] | None, src: str = "--set") -> dict[str, 
     return out
 
 
-def _set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
+LISTED = "states.list."  # a listed state's own key: states.list.NAME.FIELD
+
+
+def _listed_key(key: str) -> tuple[str, str] | None:
+    """``("China", "activity")`` for ``states.list.China.activity``, else None."""
+    if not key.startswith(LISTED):
+        return None
+    name, sep, fld = key[len(LISTED) :].rpartition(".")
+    return (name, fld) if sep and name else None
+
+
+def _set_dotted(
+    data: dict[str, Any], key: str, value: Any, src: str = "--set", add_missing: bool = False
+) -> None:
+    """Set a dotted key in parsed TOML. ``states.list.NAME.FIELD`` sets a field of the state
+    listed under that name; a name not listed is an error, or (``add_missing``, for a file
+    whose list comes from its base) a new entry that the merge by name completes.
+    """
+    listed = _listed_key(key)
+    if listed is not None:
+        name, fld = listed
+        states = data.setdefault("states", {})
+        entries = states.setdefault("list", []) if isinstance(states, dict) else None
+        if not isinstance(entries, list):
+            raise UserError(src, key, "expected a scenario whose states.list is a list of states")
+        for entry in entries:
+            if isinstance(entry, dict) and entry.get("name") == name:
+                entry[fld] = value
+                return
+        if not add_missing:
+            names = [e.get("name") for e in entries if isinstance(e, dict)]
+            raise UserError(
+                src,
+                key,
+                f"expected a state listed in states.list, got {excerpt(name)} "
+                f"(listed: {excerpt(', '.join(map(str, names)) or 'none')})",
+            )
+        entries.append({"name": name, fld: value})
+        return
     node = data
     parts = key.split(".")
     for part in parts[:-1]:
@@ -1757,6 +1795,11 @@ def _known_keys() -> dict[str, tuple[Any, Any]]:
     return {k: (tp, f) for k, tp, f in all_keys()}
 
 
+@functools.cache
+def _state_keys() -> dict[str, tuple[Any, Any]]:
+    return {k: (tp, f) for k, tp, f in all_keys(StateSpec)}
+
+
 def check_key(key: str, src: str = "--set") -> tuple[Any, Any]:
     """Return (type, field) of a dotted key, or raise UserError naming close keys."""
     known = _known_keys()
@@ -1764,6 +1807,13 @@ def check_key(key: str, src: str = "--set") -> tuple[Any, Any]:
         return known[key]
     if key in RENAMED:
         raise UserError(src, key, f"renamed: use {RENAMED[key]}")
+    listed = _listed_key(key)
+    if listed is not None:
+        spec = _state_keys()
+        if listed[1] in spec and listed[1] not in ("name", "rivals"):
+            return spec[listed[1]]
+        fields = ", ".join(k for k in spec if k not in ("name", "rivals"))
+        raise UserError(src, key, f"unknown field of a listed state (expected one of: {fields})")
     parent = key.rpartition(".")[0]
     if parent in known and typing.get_origin(known[parent][0]) is dict:
         return float, known[parent][1]  # one entry of a table, e.g. norms.adopted.f
@@ -1846,27 +1896,41 @@ def load_scenario(
     data = copy.deepcopy(data)
     for key, value in (overrides or {}).items():
         check_key(key, override_source)
-        _set_dotted(data, key, value)
+        _set_dotted(data, key, value, override_source)
     try:
         scen = _build(Scenario, data, src)
     except UserError as exc:
         # an override that failed type checks is blamed on the override, not the file
+        bad = _by_name(exc.key or "", data)
         for key in overrides or {}:
-            if exc.key == key or (exc.key or "").startswith(key + "."):
-                raise UserError(override_source, exc.key, exc.expected) from None
+            if bad == key or bad.startswith(key + "."):
+                raise UserError(override_source, bad, exc.expected) from None
         raise
     scen.source = src
     try:
         _cross_check(scen)
     except UserError as exc:
         # a check that fails on an overridden key is blamed on the override
-        key = exc.key or ""
+        key = _by_name(exc.key or "", data)
         if any(
             key == k or key.startswith(k + ".") or k.startswith(key + ".") for k in overrides or {}
         ):
-            raise UserError(override_source, exc.key, exc.expected) from None
+            raise UserError(override_source, key, exc.expected) from None
         raise
     return scen
+
+
+def _by_name(key: str, data: dict[str, Any]) -> str:
+    """``states.list.1.activity`` as ``states.list.China.activity`` (how overrides name it)."""
+    if not key.startswith(LISTED):
+        return key
+    index, _, rest = key[len(LISTED) :].partition(".")
+    states = data.get("states")
+    entries = states.get("list") if isinstance(states, dict) else None
+    if not isinstance(entries, list):
+        return key
+    entry = entries[int(index)] if index.isdigit() and int(index) < len(entries) else None
+    return f"{LISTED}{entry.get('name')}.{rest}" if isinstance(entry, dict) else key
 
 
 def _cross_check(s: Scenario) -> None:
@@ -2033,11 +2097,13 @@ class KeyInfo:
         return f"[{lo}, {hi}]"
 
 
-def describe_keys() -> list[KeyInfo]:
-    """Every key with its type, default, unit, bounds, source and meaning."""
+def describe_keys(cls: type = Scenario, prefix: str = "") -> list[KeyInfo]:
+    """Every key with its type, default, unit, bounds, source and meaning (of ``cls``, each
+    key written after ``prefix``: ``describe_keys(StateSpec, "states.list.NAME.")``).
+    """
     rows = []
-    defaults = Scenario()
-    for key, tp, f in all_keys():
+    defaults = cls()
+    for key, tp, f in all_keys(cls):
         value: Any = defaults
         for part in key.split("."):
             value = getattr(value, part)
@@ -2046,7 +2112,7 @@ def describe_keys() -> list[KeyInfo]:
         meta = f.metadata
         rows.append(
             KeyInfo(
-                key,
+                prefix + key,
                 _type_name(tp),
                 value,
                 meta.get("unit", ""),

@@ -20,7 +20,7 @@ from experiments.calibration import (
     weighted_quantile,
 )
 from sim.errors import UserError
-from sim.scenario import load_scenario, read_toml, scenario_path
+from sim.scenario import _set_dotted, load_scenario, read_toml, scenario_path
 from sim.validation.targets import Target, Targets
 from tests.helpers import ROOT, cli
 
@@ -158,6 +158,18 @@ def test_params_parse():
     assert (p.key, p.low, p.high) == ("operations.opportunity_rate", 0.002, 0.02)
 
 
+def test_a_listed_state_is_a_parameter():
+    (p,) = parse_params(["states.list.China.activity=0.5:4"])
+    assert (p.key, p.low, p.high) == ("states.list.China.activity", 0.5, 4.0)
+    data = read_toml(scenario_path("rivalries_2000_2020"))
+    _set_dotted(data, p.key, 3.25)
+    china = [x for x in data["states"]["list"] if x["name"] == "China"]
+    assert [x["activity"] for x in china] == [3.25]
+    derived = {"scenario": {"base": "rivalries_2000_2020"}}  # its list comes from the base
+    _set_dotted(derived, p.key, 3.25, add_missing=True)
+    assert derived["states"]["list"] == [{"name": "China", "activity": 3.25}]
+
+
 def test_calibrated_scenario_writer_round_trips():
     raw = read_toml(scenario_path("rivalries_2000_2020"))
     assert tomllib.loads(dump_toml(raw)) == raw
@@ -170,6 +182,8 @@ def test_calibrated_scenario_writer_round_trips():
         (["--params", "operations.opportunity_rate=0.02:0.01"], "LOW below HIGH"),
         (["--params", "states.count=2:5"], "not a numeric key"),
         (["--params", "operations.opportunity_rate=-1:0.5"], "inside the key's bounds"),
+        (["--params", "states.list.Atlantis.activity=0:2"], "expected a state listed"),
+        (["--params", "states.list.China.bloc=0:2"], "not a numeric key"),
         (["--params", "operations.opportunity_rate=0:0.1", "--population", "0"], "--population"),
         (["--params", "operations.opportunity_rate=0:0.1", "--workers", "0"], "--workers"),
     ],

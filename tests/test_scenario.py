@@ -184,3 +184,31 @@ def test_a_bad_base_is_one_line(tmp_path):
     missing.write_text('[scenario]\nbase = "nope"\n')
     with pytest.raises(UserError, match="scenario.base"):
         load_scenario(missing)
+
+
+def test_a_listed_state_has_keys_of_its_own(tmp_path):
+    """``states.list.NAME.FIELD`` reaches one listed state: --set, sweeps and calibration."""
+    s = load_scenario("rivalries_2000_2020", {"states.list.North Korea.activity": 4.0})
+    by_name = {x.name: x for x in s.states.list}
+    base = {x.name: x for x in load_scenario("rivalries_2000_2020").states.list}
+    assert by_name["North Korea"].activity == 4.0 != base["North Korea"].activity
+    assert by_name["Iran"].activity == base["Iran"].activity  # only the one named
+    derived = tmp_path / "derived.toml"  # a list that comes from the base
+    derived.write_text('[scenario]\nname = "d"\nbase = "rivalries_2000_2020"\n')
+    d = load_scenario(derived, {"states.list.China.salience": 2.0})
+    assert {x.name: x for x in d.states.list}["China"].salience == 2.0
+
+
+@pytest.mark.parametrize(
+    "overrides, fragment",
+    [
+        ({"states.list.Atlantis.activity": 1.0}, "expected a state listed in states.list"),
+        ({"states.list.China.activty": 1.0}, "unknown field of a listed state"),
+        ({"states.list.China.activity": -1.0}, "states.list.China.activity: expected a value >="),
+        ({"states.list.China.bloc": "Mars"}, "states.list.China.bloc: expected one of"),
+    ],
+)
+def test_bad_listed_state_keys_blame_the_override(overrides, fragment):
+    with pytest.raises(UserError) as exc:
+        load_scenario("rivalries_2000_2020", overrides)
+    assert str(exc.value).startswith("--set: ") and fragment in str(exc.value)
