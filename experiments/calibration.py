@@ -235,6 +235,7 @@ def _make_sampler_class() -> type:
                 leave=False,
             )
             pool = None
+            started = time.perf_counter()
             try:
                 if self.workers > 1:
                     # forked, so that workers inherit the generation's job without pickling
@@ -262,6 +263,8 @@ def _make_sampler_class() -> type:
                             break
                         evaluated += 1
                         sample.append(particle)
+                        rate = evaluated / max(time.perf_counter() - started, 1e-9)
+                        bar.set_postfix_str(f"{evaluated} simulations, {rate:.2f}/s", refresh=False)
                         if particle.accepted:
                             accepted += 1
                             bar.update()
@@ -619,7 +622,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     g = result.generations
     print(
         f"{scen.name}: {len(g)} generations of {population}, {result.simulations} simulations, "
-        f"{result.wall_seconds:.0f} s ({result.sampler}), final epsilon {result.epsilon:.4g}"
+        f"{result.wall_seconds:.0f} s, {result.simulations / max(result.wall_seconds, 1e-9):.3f} "
+        f"simulations/s ({result.sampler}), final epsilon {result.epsilon:.4g}"
     )
     final = result.final
     print(f"{'key':<40} {'prior':>17} {'median':>10} {'5-95%':>21}")
