@@ -80,6 +80,21 @@ def _cross_bloc(m: CyberDiplomacyModel) -> np.ndarray:
     return m._cache["cross_bloc"]
 
 
+def _upper(m: CyberDiplomacyModel) -> np.ndarray:
+    """(n, n) True above the diagonal: each pair of states once (derived once)."""
+    if "upper" not in m._cache:
+        n = m.world.n
+        m._cache["upper"] = np.triu(np.ones((n, n), dtype=bool), 1)
+    return m._cache["upper"]
+
+
+def _mean(x: np.ndarray) -> float:
+    """Mean of a float array: NumPy's own sum and division, without np.mean's Python layer
+    (29 metrics a week make that layer a good part of the cost of a small world).
+    """
+    return float(x.sum() / x.size)
+
+
 def _mean_trust(m: CyberDiplomacyModel) -> float:
     n = m.world.n
     return float((m.world.trust.sum() - n) / (n * n - n)) if n > 1 else 1.0
@@ -87,7 +102,7 @@ def _mean_trust(m: CyberDiplomacyModel) -> float:
 
 def _trust_between_blocs(m: CyberDiplomacyModel) -> float:
     cross = _cross_bloc(m)
-    return float(m.world.trust[cross].mean()) if cross.any() else float("nan")
+    return _mean(m.world.trust[cross]) if cross.any() else float("nan")
 
 
 def _compliance(m: CyberDiplomacyModel) -> float:
@@ -113,13 +128,15 @@ REPORTERS: dict[str, Callable[[CyberDiplomacyModel], float]] = {
     "mean_trust": _mean_trust,
     "trust_between_blocs": _trust_between_blocs,
     "agreements": lambda m: m.agreements_total,
-    "norms_adopted_share": lambda m: float((m.world.adopted >= ADOPTION_LEVEL).mean()),
+    "norms_adopted_share": lambda m: (
+        np.count_nonzero(m.world.adopted >= ADOPTION_LEVEL) / m.world.adopted.size
+    ),
     "compliance_rate": _compliance,
-    "mean_boldness": lambda m: float(m.world.boldness.mean()),
-    "mean_vengefulness": lambda m: float(m.world.vengefulness.mean()),
+    "mean_boldness": lambda m: _mean(m.world.boldness),
+    "mean_vengefulness": lambda m: _mean(m.world.vengefulness),
     "sessions": lambda m: m.sessions_total,
-    "mean_expertise": lambda m: float(m.world.expertise.mean()),
-    "hotlines": lambda m: int(np.triu(m.world.hotline, 1).sum()),
+    "mean_expertise": lambda m: _mean(m.world.expertise),
+    "hotlines": lambda m: np.count_nonzero(m.world.hotline & _upper(m)),
     "accord_members": lambda m: m.companies.agg("accord", sum) if len(m.companies) else 0,
     "attribution_lag": _lag,
 }

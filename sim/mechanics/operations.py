@@ -116,6 +116,14 @@ def breach_commitment(
     return out
 
 
+def breached(m: CyberDiplomacyModel, initiator: int, kind: int) -> float:
+    """:func:`breach_commitment` of one operation (a victim asks once per incident)."""
+    norms = m.catalogue.violated_by.get(INCIDENT_TYPES[kind], [])
+    if initiator < 0 or not norms:
+        return 0.0
+    return float(m.world.adopted[initiator, norms].max())
+
+
 def categorical(rng: np.random.Generator, cdf: np.ndarray, size: int) -> np.ndarray:
     """``size`` draws of an index with cumulative probabilities ``cdf`` (see :func:`cumulative`).
 
