@@ -158,6 +158,16 @@ def _type_cdf(m: CyberDiplomacyModel) -> np.ndarray:
     return m._cache["type_cdf"]
 
 
+def _pairs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows and columns of the True entries of an (n, n) mask, row by row as np.nonzero
+    gives them, found through the flat indices (np.nonzero is several times slower on a
+    2-D array; for 193 states it was a tenth of the cost of planning).
+    """
+    flat = mask.ravel().nonzero()[0]
+    n = mask.shape[1]
+    return flat // n, flat % n
+
+
 def plan_operations(m: CyberDiplomacyModel) -> None:
     """Each directed dyad may meet stakes this week; states decide whether to operate."""
     w = m.world
@@ -180,7 +190,7 @@ def plan_operations(m: CyberDiplomacyModel) -> None:
         rate = rate * exposure_factor(m)
     has = w.stockpile > 0
     moments = (rng.random((n, n)) < rate) & has[:, None]
-    att, tgt = np.nonzero(moments)
+    att, tgt = _pairs(moments)
     if len(att) == 0:
         return
     k = len(att)
