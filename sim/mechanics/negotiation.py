@@ -107,7 +107,9 @@ def _value(
     params: Negotiation,
 ) -> np.ndarray:
     """V_i(x) before subtracting the status quo; text broadcasts against ideal."""
-    return _per_item(text, ideal, security, sovereignty, params).mean(axis=-1)
+    per_item = _per_item(text, ideal, security, sovereignty, params)
+    # the mean over items as np.mean forms it (sum, then divide), without its Python layer
+    return per_item.sum(axis=-1) / per_item.shape[-1]
 
 
 def _per_item(
