@@ -92,7 +92,8 @@ def between_sessions(m: CyberDiplomacyModel) -> None:
             w.ideal = lobby(w.ideal, pull, target)
     # consultations come every `consultation_weeks` weeks, at that many times the rate
     every = neg.consultation_weeks
-    if neg.pre_negotiation > 0 and w.mission_quality.any() and m.steps % every == 0:
+    # (the week is asked first: checking the (n, n) channels every week cost more)
+    if neg.pre_negotiation > 0 and m.steps % every == 0 and w.mission_quality.any():
         weights = w.trust * np.maximum(w.mission_quality, w.mission_quality.T)
         np.fill_diagonal(weights, 0.0)
         w.ideal = pre_negotiate(w.ideal, weights, min(1.0, neg.pre_negotiation * every))
