@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+import mesa
 import numpy as np
 
 from sim.world import ADOPTION_LEVEL
@@ -80,6 +81,21 @@ def _cross_bloc(m: CyberDiplomacyModel) -> np.ndarray:
     return m._cache["cross_bloc"]
 
 
+def _upper(m: CyberDiplomacyModel) -> np.ndarray:
+    """(n, n) True above the diagonal: each pair of states once (derived once)."""
+    if "upper" not in m._cache:
+        n = m.world.n
+        m._cache["upper"] = np.triu(np.ones((n, n), dtype=bool), 1)
+    return m._cache["upper"]
+
+
+def _mean(x: np.ndarray) -> float:
+    """Mean of a float array: NumPy's own sum and division, without np.mean's Python layer
+    (29 metrics a week make that layer a good part of the cost of a small world).
+    """
+    return float(x.sum() / x.size)
+
+
 def _mean_trust(m: CyberDiplomacyModel) -> float:
     n = m.world.n
     return float((m.world.trust.sum() - n) / (n * n - n)) if n > 1 else 1.0
@@ -87,7 +103,7 @@ def _mean_trust(m: CyberDiplomacyModel) -> float:
 
 def _trust_between_blocs(m: CyberDiplomacyModel) -> float:
     cross = _cross_bloc(m)
-    return float(m.world.trust[cross].mean()) if cross.any() else float("nan")
+    return _mean(m.world.trust[cross]) if cross.any() else float("nan")
 
 
 def _compliance(m: CyberDiplomacyModel) -> float:
@@ -113,13 +129,15 @@ REPORTERS: dict[str, Callable[[CyberDiplomacyModel], float]] = {
     "mean_trust": _mean_trust,
     "trust_between_blocs": _trust_between_blocs,
     "agreements": lambda m: m.agreements_total,
-    "norms_adopted_share": lambda m: float((m.world.adopted >= ADOPTION_LEVEL).mean()),
+    "norms_adopted_share": lambda m: (
+        np.count_nonzero(m.world.adopted >= ADOPTION_LEVEL) / m.world.adopted.size
+    ),
     "compliance_rate": _compliance,
-    "mean_boldness": lambda m: float(m.world.boldness.mean()),
-    "mean_vengefulness": lambda m: float(m.world.vengefulness.mean()),
+    "mean_boldness": lambda m: _mean(m.world.boldness),
+    "mean_vengefulness": lambda m: _mean(m.world.vengefulness),
     "sessions": lambda m: m.sessions_total,
-    "mean_expertise": lambda m: float(m.world.expertise.mean()),
-    "hotlines": lambda m: int(np.triu(m.world.hotline, 1).sum()),
+    "mean_expertise": lambda m: _mean(m.world.expertise),
+    "hotlines": lambda m: np.count_nonzero(m.world.hotline & _upper(m)),
     "accord_members": lambda m: m.companies.agg("accord", sum) if len(m.companies) else 0,
     "attribution_lag": _lag,
 }
@@ -129,3 +147,22 @@ assert set(REPORTERS) == set(METRICS), "every metric needs a reporter"
 def collect(m: CyberDiplomacyModel, names: Sequence[str] | None = None) -> dict[str, float]:
     """The metrics this week: all of ``METRICS`` in their order, or ``names`` in theirs."""
     return {k: REPORTERS[k](m) for k in (METRICS if names is None else names)}
+
+
+class MetricsCollector(mesa.DataCollector):
+    """Mesa's DataCollector of every metric (``model.datacollector``), filled from the
+    week's values the model has just computed (``model.current``, by :func:`collect`).
+
+    Mesa's own ``collect`` would call one reporter per metric and deep-copy the plain
+    number each returns, a few per cent of a small world's week. This one appends the same
+    numbers and keeps Mesa's record of the steps collected, which ``mesa.batch_run`` reads.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(model_reporters={k: (lambda m, k=k: m.current[k]) for k in METRICS})
+
+    def collect(self, model: CyberDiplomacyModel) -> None:
+        """Append this week's metrics."""
+        self._collection_steps.append(model.time)
+        for name, value in model.current.items():
+            self.model_vars[name].append(value)

@@ -32,7 +32,7 @@ from sim.mechanics import attribution, diplomacy, operations, response, windows
 from sim.mechanics.enforcement import Enforcement
 from sim.mechanics.incidents import IncidentTable
 from sim.mechanics.relations import Relations
-from sim.metrics import METRICS, collect
+from sim.metrics import METRICS, MetricsCollector, collect
 from sim.scenario import Scenario, load_scenario
 from sim.world import build_world, load_catalogue
 
@@ -106,9 +106,7 @@ class CyberDiplomacyModel(mesa.Model):
         self.series: list[list[float]] | None = None
         self.datacollector: mesa.DataCollector | None = None
         if metrics is None:
-            self.datacollector = mesa.DataCollector(
-                model_reporters={k: (lambda m, k=k: m.current[k]) for k in METRICS}
-            )
+            self.datacollector = MetricsCollector()
         else:
             self.series = []
 

@@ -151,9 +151,24 @@ def cbm_channel(m: CyberDiplomacyModel) -> np.ndarray:
 
 
 def detection_hazard(m: CyberDiplomacyModel) -> np.ndarray:
-    """(n,) weekly chance a victim detects an intrusion, from its resilience and telemetry."""
+    """(n,) weekly chance a victim detects an intrusion, from its resilience and telemetry.
+
+    Attackers weigh it when they plan and victims draw with it a phase later: it is
+    derived again only when the week, resilience or a dwell key has changed.
+    """
     w = m.world
     a = m.config.attribution
+    key = (
+        m.steps,
+        w.resilience.tobytes(),
+        a.dwell_weeks,
+        a.dwell_trend,
+        a.dwell_resilience,
+        a.telemetry_detection,
+    )
+    cached = m._cache.get("detection_hazard")
+    if cached is not None and cached[0] == key:
+        return cached[1]
     shrink = (1.0 - a.dwell_trend) ** (m.steps / 52.0)
     median_weeks = (
         a.dwell_weeks
@@ -161,7 +176,9 @@ def detection_hazard(m: CyberDiplomacyModel) -> np.ndarray:
         * (a.dwell_resilience - w.resilience)
         / (1.0 + a.telemetry_detection * telemetry(m))
     )
-    return 1.0 - 0.5 ** (1.0 / np.maximum(median_weeks, 0.5))
+    hazard = 1.0 - 0.5 ** (1.0 / np.maximum(median_weeks, 0.5))
+    m._cache["detection_hazard"] = (key, hazard)
+    return hazard
 
 
 def attribution_chance(m: CyberDiplomacyModel) -> np.ndarray:
@@ -170,13 +187,19 @@ def attribution_chance(m: CyberDiplomacyModel) -> np.ndarray:
     Evidence must reach -ln(1 - threshold); the victim gathers `evidence_rate` a week. The
     attacker does not know the luck of the investigation, so the chance rises smoothly
     with the expected number of thresholds the victim can cover:
-    ``1 - exp(-attacker_horizon x rate / needed)``.
+    ``1 - exp(-attacker_horizon x rate / needed)``. Derived again only when the rate (once
+    a week) or a key has changed.
     """
     a = m.config.attribution
     rate = evidence_rate(m)
+    cached = m._cache.get("attribution_chance")
+    if cached is not None and cached[0] is rate and cached[1] == (a.threshold, a.attacker_horizon):
+        return cached[2]
     # a threshold of 1 would need infinite evidence; 0.999 keeps the logarithm finite
     needed = -np.log(1.0 - np.minimum(a.threshold, 0.999))
-    return 1.0 - np.exp(-rate * a.attacker_horizon / needed)
+    chance = 1.0 - np.exp(-rate * a.attacker_horizon / needed)
+    m._cache["attribution_chance"] = (rate, (a.threshold, a.attacker_horizon), chance)
+    return chance
 
 
 def detect(m: CyberDiplomacyModel) -> None:

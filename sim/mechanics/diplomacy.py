@@ -37,16 +37,35 @@ def security_value(m: CyberDiplomacyModel) -> np.ndarray:
     return base + np.minimum(w.exposure, 1.0) + windows.window_gain(m)
 
 
+def _advised(m: CyberDiplomacyModel) -> tuple[list[ThinkTank], np.ndarray]:
+    """The think tanks and a (think tanks, n) mask of the states each advises.
+
+    Networks are fixed when a think tank is created, so the mask is derived again only
+    when the think tanks change; a retaliation asks for a mediator every time.
+    """
+    tanks = list(m.think_tanks)
+    key = tuple(id(tt) for tt in tanks)
+    cached = m._cache.get("advised")
+    if cached is None or cached[0] != key:
+        mask = np.zeros((len(tanks), m.world.n), dtype=bool)
+        for t, tt in enumerate(tanks):
+            mask[t, tt.network] = True
+        cached = m._cache["advised"] = (key, tanks, mask)
+    return cached[1], cached[2]
+
+
 def mediator_for(m: CyberDiplomacyModel, members: np.ndarray) -> ThinkTank | None:
-    """The think tank advising most of these states (at least two), if mediation is on."""
+    """The think tank advising most of these states (at least two), if mediation is on;
+    the first of them among equals.
+    """
     if not m.config.think_tanks.mediation:
         return None
-    best, count = None, 1
-    for tt in m.think_tanks:
-        c = int(np.isin(members, tt.network).sum())
-        if c > count:
-            best, count = tt, c
-    return best
+    tanks, advised = _advised(m)
+    if not tanks:
+        return None
+    counts = advised[:, members].sum(axis=1)
+    best = int(np.argmax(counts))  # the first of the largest counts
+    return tanks[best] if counts[best] > 1 else None
 
 
 def between_sessions(m: CyberDiplomacyModel) -> None:
@@ -73,7 +92,8 @@ def between_sessions(m: CyberDiplomacyModel) -> None:
             w.ideal = lobby(w.ideal, pull, target)
     # consultations come every `consultation_weeks` weeks, at that many times the rate
     every = neg.consultation_weeks
-    if neg.pre_negotiation > 0 and w.mission_quality.any() and m.steps % every == 0:
+    # (the week is asked first: checking the (n, n) channels every week cost more)
+    if neg.pre_negotiation > 0 and m.steps % every == 0 and w.mission_quality.any():
         weights = w.trust * np.maximum(w.mission_quality, w.mission_quality.T)
         np.fill_diagonal(weights, 0.0)
         w.ideal = pre_negotiate(w.ideal, weights, min(1.0, neg.pre_negotiation * every))

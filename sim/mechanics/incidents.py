@@ -95,7 +95,8 @@ class IncidentTable:
                 return names[state]
             return actor_names[actor] if actor >= 0 else None
 
-        c = {k: v[i].item() for k, v in ((k, getattr(self, k)) for k in COLUMNS)}
+        # straight from the columns (row i is below the size): no view per column
+        c = {k: col.item(i) for k, col in self._cols.items()}
         return {
             "step": c["step"],
             "kind": "incident",

@@ -92,19 +92,53 @@ def thresholds(m: CyberDiplomacyModel) -> np.ndarray:
     return per_state
 
 
+def _violates(m: CyberDiplomacyModel) -> np.ndarray:
+    """(incident types, K) True where an operation of the type breaches the norm (derived once)."""
+    if "violates" not in m._cache:
+        mask = np.zeros((len(INCIDENT_TYPES), m.catalogue.size), dtype=bool)
+        for t_idx, t in enumerate(INCIDENT_TYPES):
+            mask[t_idx, m.catalogue.violated_by.get(t, [])] = True
+        m._cache["violates"] = mask
+    return m._cache["violates"]
+
+
 def breach_commitment(
     m: CyberDiplomacyModel, initiators: np.ndarray, kinds: np.ndarray
 ) -> np.ndarray:
     """Highest adopted commitment that operations of these types by these states breach."""
     out = np.zeros(len(initiators))
-    ad = m.world.adopted
-    for t_idx in np.unique(kinds):
-        norms = m.catalogue.violated_by.get(INCIDENT_TYPES[t_idx], [])
-        if not norms:
-            continue
-        sel = (kinds == t_idx) & (initiators >= 0)
-        out[sel] = ad[np.ix_(initiators[sel], norms)].max(axis=1)
+    state = initiators >= 0
+    if state.any() and m.catalogue.size:
+        # one array operation for all operations instead of one per type among them:
+        # commitments are never negative, so the norms a type does not breach count as 0
+        breached = _violates(m)[kinds[state]]
+        out[state] = np.where(breached, m.world.adopted[initiators[state]], 0.0).max(axis=1)
     return out
+
+
+def breached(m: CyberDiplomacyModel, initiator: int, kind: int) -> float:
+    """:func:`breach_commitment` of one operation (a victim asks once per incident)."""
+    norms = m.catalogue.violated_by.get(INCIDENT_TYPES[kind], [])
+    if initiator < 0 or not norms:
+        return 0.0
+    return float(m.world.adopted[initiator, norms].max())
+
+
+def categorical(rng: np.random.Generator, cdf: np.ndarray, size: int) -> np.ndarray:
+    """``size`` draws of an index with cumulative probabilities ``cdf`` (see :func:`cumulative`).
+
+    The same draws, from the same uniforms, as ``rng.choice(len(cdf), size, p=p)``: NumPy
+    draws that way too, after checking ``p``, which costs more than the draw on a small
+    world and need not be repeated every week for weights that cannot be wrong.
+    """
+    return cdf.searchsorted(rng.random(size), side="right")
+
+
+def cumulative(p: np.ndarray) -> np.ndarray:
+    """The cumulative probabilities of weights ``p``, exactly as ``rng.choice`` forms them."""
+    cdf = p.cumsum()
+    cdf /= cdf[-1]
+    return cdf
 
 
 # ----------------------------------------------------------------------------- state operations
@@ -115,6 +149,23 @@ def _type_index(m: CyberDiplomacyModel) -> np.ndarray:
     if "type_index" not in m._cache:
         m._cache["type_index"] = np.array([TYPE_INDEX[t] for t in m.operation_types], dtype=int)
     return m._cache["type_index"]
+
+
+def _type_cdf(m: CyberDiplomacyModel) -> np.ndarray:
+    """Cumulative probabilities of the operation types (derived once, as the mix is fixed)."""
+    if "type_cdf" not in m._cache:
+        m._cache["type_cdf"] = cumulative(m.operation_weights)
+    return m._cache["type_cdf"]
+
+
+def _pairs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows and columns of the True entries of an (n, n) mask, row by row as np.nonzero
+    gives them, found through the flat indices (np.nonzero is several times slower on a
+    2-D array; for 193 states it was a tenth of the cost of planning).
+    """
+    flat = mask.ravel().nonzero()[0]
+    n = mask.shape[1]
+    return flat // n, flat % n
 
 
 def plan_operations(m: CyberDiplomacyModel) -> None:
@@ -139,14 +190,12 @@ def plan_operations(m: CyberDiplomacyModel) -> None:
         rate = rate * exposure_factor(m)
     has = w.stockpile > 0
     moments = (rng.random((n, n)) < rate) & has[:, None]
-    att, tgt = np.nonzero(moments)
+    att, tgt = _pairs(moments)
     if len(att) == 0:
         return
     k = len(att)
     stakes = rng.beta(ops.stakes_alpha, ops.stakes_beta, k)
-    types = m.operation_types
-    picks = rng.choice(len(types), size=k, p=m.operation_weights)
-    kinds = _type_index(m)[picks]
+    kinds = _type_index(m)[categorical(rng, _type_cdf(m), k)]
 
     # deterrence: P(detect) x P(attributed to me) x expected punishment
     p_det = 1.0 - (1.0 - attribution.detection_hazard(m)[tgt]) ** ops.deterrence_horizon
@@ -159,7 +208,8 @@ def plan_operations(m: CyberDiplomacyModel) -> None:
     breach = breach_commitment(m, att, kinds)  # adopted commitment the op would breach
     punish = punish + ops.punishment_scale * breach * w.vengefulness.mean()
     deterrence = ops.deterrence_weight * p_det * p_attr * punish
-    go = (stakes - deterrence) >= thresholds(m)[att]
+    t_star = thresholds(m)  # per state
+    go = (stakes - deterrence) >= t_star[att]
 
     # Axelrod (1986): a norm-bound state defects only if bold enough for its chance of being seen
     seen = p_det * p_attr * cfg.norms.visibility
@@ -177,7 +227,7 @@ def plan_operations(m: CyberDiplomacyModel) -> None:
     if len(idx) == 0:
         return
     att, tgt, stakes, kinds = att[idx], tgt[idx], stakes[idx], kinds[idx]
-    threshold = thresholds(m)[att]
+    threshold = t_star[att]
     rel = np.clip((stakes - threshold) / np.maximum(1.0 - threshold, 1e-9), 0, 0.999)  # see below
     inc_cfg = cfg.incidents
     low = np.array([inc_cfg.severity_low[t] for t in INCIDENT_TYPES])
@@ -206,8 +256,7 @@ def crime(m: CyberDiplomacyModel) -> None:
     if not groups or w.n < 2:
         return
     enforced = m.catalogue.roles.get("haven_enforcement", [])
-    weights = w.gdp * w.digital_share
-    weights = weights / weights.sum()
+    cdf = None  # where crime strikes, weighted by digital GDP (derived when some group does)
     lo, hi = m.config.incidents.severity_low["crime"], m.config.incidents.severity_high["crime"]
     committed = w.adopted[:, enforced].mean(axis=1) if enforced else np.zeros(w.n)
     for g in groups:
@@ -228,7 +277,10 @@ def crime(m: CyberDiplomacyModel) -> None:
             n_ops = int(tolerated.sum())
             if n_ops == 0:
                 continue
-        targets = rng.choice(w.n, size=n_ops, p=weights)
+        if cdf is None:
+            weights = w.gdp * w.digital_share
+            cdf = cumulative(weights / weights.sum())
+        targets = categorical(rng, cdf, n_ops)
         p_grave = ta.severity_base + ta.severity_capability * g.capability
         sev = np.minimum(lo + rng.binomial(hi - lo, p_grave, n_ops), hi)
         launch(

@@ -72,7 +72,8 @@ class Relations:
         w = m.world
         ec = m.config.economy
         n = w.n
-        security = 0.5 * w.resilience + 0.5 * w.adopted.mean(axis=1)
+        # np.mean's own sum and division, without its Python layer
+        security = 0.5 * w.resilience + 0.5 * (w.adopted.sum(axis=1) / w.adopted.shape[1])
         partner_trust = (w.trust.sum(1) - 1.0) / max(n - 1, 1)
         g = (
             ec.growth + ec.digital_growth * w.digital_share * security * (0.5 + partner_trust)

@@ -25,7 +25,7 @@ of the chain, which stops at ``max_escalation_depth``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -35,20 +35,24 @@ if TYPE_CHECKING:
     from sim.model import CyberDiplomacyModel
 
 
-def vulnerability(m: CyberDiplomacyModel) -> np.ndarray:
-    """(n,) how much a state stands to lose from cyber conflict."""
+def vulnerability(m: CyberDiplomacyModel, states: Any = slice(None)) -> np.ndarray:
+    """(n,) how much a state stands to lose from cyber conflict (or of ``states`` only: a
+    victim weighs two states per incident, not all of them).
+    """
     w = m.world
     rc = m.config.response
-    return w.digital_share * (1.0 - rc.resilience_shield * w.resilience) + rc.vulnerability_floor
+    return (
+        w.digital_share[states] * (1.0 - rc.resilience_shield * w.resilience[states])
+        + rc.vulnerability_floor
+    )
 
 
 def breaches_norm(m: CyberDiplomacyModel, i: int) -> bool:
     """Incident i breaches a norm its initiator, or the party now accused, has adopted."""
-    from sim.mechanics.operations import breach_commitment
+    from sim.mechanics.operations import breached
 
     inc = m.incidents
-    accused = np.array([inc.apparent[i]])
-    return bool(inc.violation[i]) or breach_commitment(m, accused, np.array([inc.type[i]]))[0] > 0
+    return bool(inc.violation[i]) or breached(m, int(inc.apparent[i]), int(inc.type[i])) > 0
 
 
 def trusting_allies(m: CyberDiplomacyModel, v: int) -> np.ndarray:
@@ -64,8 +68,9 @@ def choose_response(m: CyberDiplomacyModel, i: int) -> str:
     rc = m.config.response
     v, a = int(inc.target[i]), int(inc.apparent[i])
     c = float(inc.confidence[i])
-    vul = vulnerability(m)
-    ratio = float(np.clip(vul[a] / vul[v], rc.ratio_min, rc.ratio_max))
+    vul_a, vul_v = vulnerability(m, [a, v])
+    # np.clip of one number, without its overhead
+    ratio = min(max(float(vul_a / vul_v), rc.ratio_min), rc.ratio_max)
     resolve = (
         c
         * inc.severity[i]
