@@ -33,6 +33,7 @@ import multiprocessing
 import os
 import platform
 import re
+import sys
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -405,13 +406,30 @@ def run_abc(
                 eps=pyabc.QuantileEpsilon(initial_epsilon=np.inf, alpha=0.5),
             )
             abc.new(f"sqlite:///{db}", observed)
-            history = abc.run(max_nr_populations=generations)
+            stopped = None
+            try:
+                history = abc.run(max_nr_populations=generations)
+            except (AssertionError, ValueError, np.linalg.LinAlgError) as exc:
+                # pyabc stops when a generation's importance weights degenerate (NaN
+                # total weight, a singular covariance): keep what it completed
+                history = abc.history
+                if history.max_t < 0:
+                    raise UserError(
+                        "calibrate", None, f"the first generation failed: {excerpt(str(exc))}"
+                    ) from None
+                stopped = (
+                    f"stopped after generation {history.max_t}: generation "
+                    f"{history.max_t + 1}'s importance weights degenerated "
+                    f"({excerpt(str(exc))}); the posterior is generation {history.max_t}'s. "
+                    "Free fewer keys (--params) or sample more particles (--population)"
+                )
+                print(f"warning: {stopped}", file=sys.stderr)
     finally:
         np.random.set_state(state)
         if client is not None:
             client.close()
     wall = time.perf_counter() - t0
-    return collect(history, params, targets, out, seed, description, wall)
+    return collect(history, params, targets, out, seed, description, wall, stopped)
 
 
 def collect(
@@ -422,9 +440,11 @@ def collect(
     seed: int,
     sampler: str,
     wall: float,
+    stopped: str | None = None,
 ) -> CalibrationResult:
     """Posterior, generations and predictive check from a pyabc history (finished or
-    stopped: every generation it completed); writes posterior.parquet and report.html.
+    stopped: every generation it completed, and ``stopped`` saying why it stopped early);
+    writes posterior.parquet and report.html.
     """
     keys = {f"p{i}": p.key for i, p in enumerate(params)}
     frames = []
@@ -446,6 +466,15 @@ def collect(
         }
     )
     gens["acceptance"] = gens["accepted"] / gens["simulations"]
+    # effective sample size of each generation's weights (Kish): near 1, the weights
+    # rest on one particle and the next generation's kernel degenerates
+    gens["ess"] = [
+        float(1.0 / np.sum(np.square(w / w.sum())))
+        for w in (
+            posterior.loc[posterior["generation"] == t, "weight"].to_numpy()
+            for t in gens["generation"]
+        )
+    ]
     w, stats = history.get_weighted_sum_stats(t=history.max_t)
     predictive = pd.DataFrame([{t.name: s[t.name] for t in targets.targets} for s in stats])
     predictive.insert(0, "weight", np.asarray(w, dtype=float))
@@ -453,6 +482,8 @@ def collect(
     result = CalibrationResult(
         params, targets, posterior, gens, predictive, seed, sampler, wall, out
     )
+    if stopped:
+        result.extra["stopped"] = stopped
     from experiments.calibration_report import write_report
 
     write_report(out / "report.html", result)
@@ -495,6 +526,8 @@ def calibrated_scenario(
         "epsilon": result.epsilon,
         "versions": versions(),
     }
+    if result.extra.get("stopped"):
+        data["calibration"]["stopped"] = result.extra["stopped"]
     return data
 
 
@@ -625,6 +658,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         f"{result.wall_seconds:.0f} s, {result.simulations / max(result.wall_seconds, 1e-9):.3f} "
         f"simulations/s ({result.sampler}), final epsilon {result.epsilon:.4g}"
     )
+    for row in g.itertuples():
+        print(
+            f"  generation {row.generation}: epsilon {row.epsilon:.4g}, {row.simulations} "
+            f"simulations, acceptance {row.acceptance:.2f}, effective sample size {row.ess:.1f}"
+        )
     final = result.final
     print(f"{'key':<40} {'prior':>17} {'median':>10} {'5-95%':>21}")
     for p in params:

@@ -164,6 +164,7 @@ def write_report(path: Path, r: CalibrationResult) -> Path:
             int(g.simulations),
             int(g.accepted),
             f"{g.acceptance:.3f}",
+            f"{g.ess:.1f}",
         ]
         for g in r.generations.itertuples()
     ]
@@ -212,8 +213,11 @@ table.t td,table.t th{{padding:3px 8px;border-bottom:1px solid #ddd;text-align:r
 tolerance {r.epsilon:.4g}.</p>
 <h2>Posterior</h2>{_table(post_rows, ["key", "prior (uniform)", "median", "5-95%"])}
 <h2>Generations</h2>{
-        _table(gen_rows, ["generation", "epsilon", "simulations", "accepted", "acceptance"])
-    }
+        _table(
+            gen_rows,
+            ["generation", "epsilon", "simulations", "accepted", "acceptance", "effective size"],
+        )
+    }{f"<p><b>Stopped early:</b> {e(r.extra['stopped'])}</p>" if r.extra.get("stopped") else ""}
 <h2>Posterior predictive check: calibration targets (fitted, in-sample)</h2>
 <p>The final generation's particles, each one run: a fit, not evidence of validity.</p>
 {verdicts("calibration")}

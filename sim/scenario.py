@@ -1445,6 +1445,9 @@ class Calibration:
         max=1e300,
     )
     versions: dict[str, str] = opt({}, "package versions it ran with")
+    stopped: str = opt(
+        "", "why the calibration stopped before its last generation ('' = it did not)"
+    )
 
 
 @dataclass

@@ -76,6 +76,35 @@ def test_toy_model_recovers_the_posterior_of_a_normal_mean(tmp_path):
         assert (tmp_path / name).stat().st_size > 0
 
 
+def test_a_generation_whose_weights_degenerate_keeps_the_ones_before(tmp_path, monkeypatch):
+    """pyabc raises when a generation's importance weights degenerate (NaN total weight, as
+    13 keys with 40 particles did): the generations completed are kept and said so."""
+    import pyabc
+
+    real = pyabc.ABCSMC.run
+
+    def two_then_nan(self, *args, **kwargs):
+        real(self, max_nr_populations=2)
+        raise AssertionError("The population total weight nan is not normalized.")
+
+    monkeypatch.setattr(pyabc.ABCSMC, "run", two_then_nan)
+    r = run_abc(
+        toy,
+        [Param("theta", -5.0, 5.0)],
+        toy_targets(),
+        tmp_path,
+        population=20,
+        generations=5,
+        workers=1,
+        seed=3,
+        progress=False,
+    )
+    assert list(r.generations["generation"]) == [0, 1]
+    assert "stopped after generation 1" in r.extra["stopped"]
+    assert (r.generations["ess"] > 1).all() and (r.generations["ess"] <= 20 + 1e-9).all()
+    assert "Stopped early" in (tmp_path / "report.html").read_text()
+
+
 def test_same_seed_same_posterior_on_any_number_of_workers(tmp_path):
     """Particles are seeded by (seed, generation, index): 1 and 2 workers agree bit for bit;
     another seed gives another posterior."""
