@@ -426,4 +426,13 @@ def lobby(ideal: np.ndarray, pull: np.ndarray, target: np.ndarray) -> np.ndarray
     """
     ideal = np.asarray(ideal, dtype=float)
     p = np.clip(np.asarray(pull, dtype=float), 0.0, 1.0)[:, None]
-    return ideal + p * (np.asarray(target, dtype=float) - ideal)
+    return pull_toward(ideal, p, np.asarray(target, dtype=float))
+
+
+def pull_toward(ideal: np.ndarray, share: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """:func:`lobby` on inputs already checked: float arrays, ``share`` (n, 1) in [0, 1].
+
+    The world lobbies every week with the same pulls, so it prepares them once and skips
+    the conversions and the clip.
+    """
+    return ideal + share * (target - ideal)
