@@ -1598,6 +1598,19 @@ def _build(cls: type, data: Mapping[str, Any], src: str, prefix: str = "") -> An
 
 def builtin_scenarios() -> dict[str, Path]:
     """Built-in scenario names and their files."""
+    try:  # listed again only when the folder changes (a file added, removed or renamed)
+        stamp = SCENARIO_DIR.stat().st_mtime_ns
+    except OSError:
+        stamp = None
+    return dict(_builtin_scenarios(stamp))
+
+
+@functools.lru_cache(maxsize=4)
+def _builtin_scenarios(stamp: int | None) -> dict[str, Path]:
+    """:func:`builtin_scenarios` for the folder as of ``stamp`` (its modification time):
+    every model resolves its scenario's name, and globbing the folder cost more than
+    reading the file.
+    """
     # NAME.targets.toml beside a scenario holds its observed figures (sim.validation.targets)
     files = sorted(SCENARIO_DIR.glob("*.toml"))
     return {p.stem: p for p in files if not p.name.endswith(".targets.toml")}
@@ -1660,7 +1673,7 @@ def parse_toml(raw: bytes | str, src: str) -> dict[str, Any]:
     else:
         text = raw
     try:
-        data = tomllib.loads(text)
+        data = copy.deepcopy(_loads(text))
     except tomllib.TOMLDecodeError as exc:
         raise UserError(src, None, f"malformed TOML ({exc})") from None
     except RecursionError:
@@ -1670,6 +1683,16 @@ def parse_toml(raw: bytes | str, src: str) -> dict[str, Any]:
         raise UserError(src, None, "malformed TOML: a number too long") from None
     _check_depth(data, src)
     return data
+
+
+@functools.lru_cache(maxsize=64)
+def _loads(text: str) -> dict[str, Any]:
+    """``tomllib.loads``, remembered by text (callers get a deep copy to change at will).
+
+    Every model reads its scenario and its catalogue (twice: checks, then the world), and
+    pure-Python parsing of the same files cost about 1% of ten years of the baseline.
+    """
+    return tomllib.loads(text)
 
 
 def _check_depth(data: Any, src: str) -> None:

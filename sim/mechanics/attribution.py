@@ -115,6 +115,15 @@ def company_intel(m: CyberDiplomacyModel) -> np.ndarray:
     return intel
 
 
+def _ally_mask(m: CyberDiplomacyModel) -> np.ndarray:
+    """``world.ally`` as 0.0 and 1.0: the weekly product with trust then multiplies two
+    float arrays instead of converting the booleans first (alliances never change).
+    """
+    if "ally_mask" not in m._cache:
+        m._cache["ally_mask"] = m.world.ally.astype(float)
+    return m._cache["ally_mask"]
+
+
 def evidence_rate(m: CyberDiplomacyModel) -> np.ndarray:
     """(n,) weekly attribution evidence: own skill, allies' sharing, companies."""
     cached = m._cache.get("evidence_rate")
@@ -123,7 +132,7 @@ def evidence_rate(m: CyberDiplomacyModel) -> np.ndarray:
     w = m.world
     a = m.config.attribution
     own = a.evidence_rate * w.attribution_skill
-    ally = w.ally * w.trust
+    ally = _ally_mask(m) * w.trust
     allies = decide(m, "share", None, ally) @ w.attribution_skill / np.maximum(ally.sum(1), 1.0)
     rate = own + a.ally_sharing * a.evidence_rate * allies + company_intel(m)
     m._cache["evidence_rate"] = (m.steps, rate)

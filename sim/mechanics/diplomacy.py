@@ -14,7 +14,7 @@ import numpy as np
 
 from sim.control import decide
 from sim.mechanics import review, windows
-from sim.mechanics.negotiation import lobby, pre_negotiate
+from sim.mechanics.negotiation import pre_negotiate, pull_toward
 
 if TYPE_CHECKING:
     from sim.agents import InternationalOrganization, ThinkTank
@@ -86,10 +86,12 @@ def between_sessions(m: CyberDiplomacyModel) -> None:
             members = np.bincount([c.home for c in companies if c.accord], minlength=w.n)
             pull = 1.0 - (1.0 - min(each, 1.0)) ** members
             target = np.clip(m.catalogue.security + cc.accord_ambition, 0, 1)
+            # lobby()'s clip and shape of the pull, once here rather than every week
+            pull = np.clip(pull, 0.0, 1.0)[:, None]
             cached = m._cache["lobbying"] = (key, pull, target, bool(pull.any()))
         _, pull, target, pulls = cached
         if pulls:
-            w.ideal = lobby(w.ideal, pull, target)
+            w.ideal = pull_toward(w.ideal, pull, target)  # lobby() on prepared inputs
     # consultations come every `consultation_weeks` weeks, at that many times the rate
     every = neg.consultation_weeks
     # (the week is asked first: checking the (n, n) channels every week cost more)

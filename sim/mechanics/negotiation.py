@@ -215,7 +215,14 @@ def concession_share(
     """
     beta = np.maximum(np.asarray(beta, dtype=float), _MIN_BETA)
     frac = np.clip(np.asarray(t, dtype=float) / float(t_max), 0.0, 1.0)
-    return kappa + (1.0 - kappa) * frac ** (1.0 / beta)
+    return _conceded(frac, 1.0 / beta, kappa)
+
+
+def _conceded(frac: float | np.ndarray, inverse_beta: np.ndarray, kappa: float) -> np.ndarray:
+    """:func:`concession_share` at the share ``frac`` of the time in [0, 1], for exponents
+    already inverted: a session inverts them once, not in every round.
+    """
+    return kappa + (1.0 - kappa) * frac**inverse_beta
 
 
 def concession_reach(expertise: np.ndarray, caution: float) -> np.ndarray:
@@ -344,12 +351,14 @@ def run_session(
     reach = concession_reach(expertise, params.caution)
     noise_sd = params.misjudgement * (1.0 - np.clip(expertise, 0.0, 1.0))
 
+    # each member's Faratin exponent, inverted once for the whole session
+    inverse_beta = 1.0 / np.maximum(concession, _MIN_BETA)
     anchor = _weighted_mean(best, weights)
     heard = np.ones(m)  # how much more the chair weighs a member for its past objections
     records: list[RoundRecord] = []
     text = anchor
     for t in range(1, rounds + 1):
-        conceded = reach * concession_share(t, rounds, concession, params.initial_concession)
+        conceded = reach * _conceded(t / rounds, inverse_beta, params.initial_concession)
         offers = best + conceded[:, None] * (anchor - best)
         text = _weighted_mean(offers, weights * heard)
         if mediator:
@@ -426,4 +435,13 @@ def lobby(ideal: np.ndarray, pull: np.ndarray, target: np.ndarray) -> np.ndarray
     """
     ideal = np.asarray(ideal, dtype=float)
     p = np.clip(np.asarray(pull, dtype=float), 0.0, 1.0)[:, None]
-    return ideal + p * (np.asarray(target, dtype=float) - ideal)
+    return pull_toward(ideal, p, np.asarray(target, dtype=float))
+
+
+def pull_toward(ideal: np.ndarray, share: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """:func:`lobby` on inputs already checked: float arrays, ``share`` (n, 1) in [0, 1].
+
+    The world lobbies every week with the same pulls, so it prepares them once and skips
+    the conversions and the clip.
+    """
+    return ideal + share * (target - ideal)

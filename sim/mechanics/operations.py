@@ -168,6 +168,27 @@ def _pairs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return flat // n, flat % n
 
 
+def _punishment(m: CyberDiplomacyModel) -> tuple[np.ndarray, float]:
+    """(n,) punishment an attacker expects from each victim and its allies, and the mean
+    vengefulness that scales the punishment of a breach by everybody who enforces norms.
+
+    Vengefulness moves only at the end of a generation (or by an intervention), so these
+    are derived again only when it has changed, not for every week's targets.
+    """
+    w = m.world
+    ops = m.config.operations
+    key = (w.vengefulness.tobytes(), ops.punishment_scale, ops.ally_punishment)
+    cached = m._cache.get("punishment")
+    if cached is None or cached[0] != key:
+        v = w.vengefulness
+        ally = w.ally
+        ally_v = (ally * v[None, :]).sum(1) / np.maximum(ally.sum(1), 1)
+        punish = ops.punishment_scale * (v + ops.ally_punishment * ally_v)
+        # np.mean's own sum and division, without its Python layer
+        cached = m._cache["punishment"] = (key, punish, v.sum() / v.size)
+    return cached[1], cached[2]
+
+
 def plan_operations(m: CyberDiplomacyModel) -> None:
     """Each directed dyad may meet stakes this week; states decide whether to operate."""
     w = m.world
@@ -202,11 +223,9 @@ def plan_operations(m: CyberDiplomacyModel) -> None:
     p_attr = attribution.attribution_chance(m)[tgt] * (
         1.0 - cfg.attribution.proxy_share * w.has_proxy[att]
     )
-    ally = w.ally
-    ally_v = (ally[tgt] * w.vengefulness[None, :]).sum(1) / np.maximum(ally[tgt].sum(1), 1)
-    punish = ops.punishment_scale * (w.vengefulness[tgt] + ops.ally_punishment * ally_v)
+    victim_punish, mean_vengefulness = _punishment(m)
     breach = breach_commitment(m, att, kinds)  # adopted commitment the op would breach
-    punish = punish + ops.punishment_scale * breach * w.vengefulness.mean()
+    punish = victim_punish[tgt] + ops.punishment_scale * breach * mean_vengefulness
     deterrence = ops.deterrence_weight * p_det * p_attr * punish
     t_star = thresholds(m)  # per state
     go = (stakes - deterrence) >= t_star[att]
@@ -215,15 +234,15 @@ def plan_operations(m: CyberDiplomacyModel) -> None:
     seen = p_det * p_attr * cfg.norms.visibility
     bound = breach > 0
     refrain = bound & go & (w.boldness[att] <= seen)
-    m.counts["norm_opportunities"] += int((bound & go).sum())
+    m.counts["norm_opportunities"] += np.count_nonzero(bound & go)
     go &= ~refrain
-    # an attacker cannot run more operations this week than it holds exploits
-    idx = np.nonzero(go)[0]
-    order = idx[np.argsort(att[idx], kind="stable")]
-    a_sorted = att[order]
-    first = np.searchsorted(a_sorted, a_sorted, side="left")
-    rank = np.arange(len(order)) - first
-    idx = np.sort(order[rank < w.stockpile[a_sorted]])
+    # an attacker cannot run more operations this week than it holds exploits; the
+    # operations come row by row (att is sorted), so each attacker's are consecutive and
+    # the position of its first gives the rank of each among them
+    idx = np.flatnonzero(go)
+    a = att[idx]
+    rank = np.arange(len(idx)) - np.searchsorted(a, a)
+    idx = idx[rank < w.stockpile[a]]
     if len(idx) == 0:
         return
     att, tgt, stakes, kinds = att[idx], tgt[idx], stakes[idx], kinds[idx]
@@ -247,18 +266,32 @@ def plan_operations(m: CyberDiplomacyModel) -> None:
 # ----------------------------------------------------------------------------- crime
 
 
+def _criminal_groups(m: CyberDiplomacyModel) -> list:
+    """The criminal groups among the threat actors, in their order.
+
+    Groups are created with the world and never change sides, so the list is derived
+    again only if the number of threat actors changes, not every week.
+    """
+    actors = m.threat_actors
+    cached = m._cache.get("criminal_groups")
+    if cached is None or cached[0] != len(actors):
+        cached = m._cache["criminal_groups"] = (len(actors), [a for a in actors if a.criminal])
+    return cached[1]
+
+
 def crime(m: CyberDiplomacyModel) -> None:
     """Criminal groups strike from safe havens unless the haven enforces the anti-crime norms."""
     w = m.world
     ta = m.config.threat_actors
     rng = m.rng
-    groups = [a for a in m.threat_actors if a.criminal]
+    groups = _criminal_groups(m)
     if not groups or w.n < 2:
         return
     enforced = m.catalogue.roles.get("haven_enforcement", [])
     cdf = None  # where crime strikes, weighted by digital GDP (derived when some group does)
     lo, hi = m.config.incidents.severity_low["crime"], m.config.incidents.severity_high["crime"]
-    committed = w.adopted[:, enforced].mean(axis=1) if enforced else np.zeros(w.n)
+    # the mean as np.mean forms it (sum, then divide), without its Python layer
+    committed = w.adopted[:, enforced].sum(axis=1) / len(enforced) if enforced else np.zeros(w.n)
     for g in groups:
         h = g.haven
         commitment = committed[h]

@@ -78,8 +78,12 @@ class Relations:
         g = (
             ec.growth + ec.digital_growth * w.digital_share * security * (0.5 + partner_trust)
         ) / 52.0
-        sanctions_on = (w.sanction_until > m.steps).sum(axis=0)
-        cost = m.config.response.sanction_cost * sanctions_on * w.gdp
-        w.gdp = w.gdp * (1.0 + g) - damage / BILLIONS_PER_TRILLION - cost - w.penalties
+        gdp = w.gdp * (1.0 + g) - damage / BILLIONS_PER_TRILLION
+        # most weeks no sanction is in force: one scan for the latest end instead of the
+        # count per target (subtracting a cost of 0.0 would leave every value as it is)
+        if w.sanction_until.max() > m.steps:
+            sanctions_on = (w.sanction_until > m.steps).sum(axis=0)
+            gdp = gdp - m.config.response.sanction_cost * sanctions_on * w.gdp
+        w.gdp = gdp - w.penalties
         np.maximum(w.gdp, 1e-6, out=w.gdp)
         w.penalties[:] = 0.0
