@@ -1673,7 +1673,8 @@ def parse_toml(raw: bytes | str, src: str) -> dict[str, Any]:
     else:
         text = raw
     try:
-        data = copy.deepcopy(_loads(text))
+        # files of our size are remembered; a huge one is parsed and forgotten
+        data = copy.deepcopy(_loads(text)) if len(text) <= CACHE_TEXT else tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise UserError(src, None, f"malformed TOML ({exc})") from None
     except RecursionError:
@@ -1683,6 +1684,9 @@ def parse_toml(raw: bytes | str, src: str) -> dict[str, Any]:
         raise UserError(src, None, "malformed TOML: a number too long") from None
     _check_depth(data, src)
     return data
+
+
+CACHE_TEXT = 200_000  # characters: the largest TOML text parse_toml remembers
 
 
 @functools.lru_cache(maxsize=64)
