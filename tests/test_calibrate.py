@@ -254,6 +254,7 @@ def test_small_calibration_of_rivalries_writes_every_output(tmp_path):
         "--params",
         "operations.opportunity_rate=0.003:0.012",
         "attribution.dwell_trend=0:0.3",
+        "states.list.North Korea.activity=1:6",
         "--population",
         "3",
         "--generations",
@@ -275,8 +276,14 @@ def test_small_calibration_of_rivalries_writes_every_output(tmp_path):
     scen = load_scenario(out / "rivalries_2000_2020.toml")
     cal = scen.calibration
     assert "incidents_per_year" in cal.fitted and "incident_growth" not in cal.fitted
-    assert set(cal.parameters) == {"operations.opportunity_rate", "attribution.dwell_trend"}
+    assert set(cal.parameters) == {
+        "operations.opportunity_rate",
+        "attribution.dwell_trend",
+        "states.list.North Korea.activity",
+    }
     assert scen.operations.opportunity_rate == cal.parameters["operations.opportunity_rate"]
+    nk = {x.name: x for x in scen.states.list}["North Korea"]
+    assert nk.activity == cal.parameters["states.list.North Korea.activity"]
     assert cal.seed == 4 and cal.versions["pyabc"].startswith("0.13")
     assert len(cal.posterior["attribution.dwell_trend"]) == 3
     report = (out / "report.html").read_text()

@@ -169,7 +169,9 @@ def test_a_scenario_builds_on_its_base(tmp_path):
     names = [x.name for x in s.states.list]
     assert names == [x.name for x in base.states.list] + ["Brazil"]  # merged by name
     china = s.states.list[names.index("China")]
-    assert china.sovereignty_concern == 0.9 and china.activity == 2.8  # one key changed
+    base_china = base.states.list[names.index("China")]
+    assert china.sovereignty_concern == 0.9 != base_china.sovereignty_concern  # one key changed
+    assert china.activity == base_china.activity  # the rest inherited
     assert [b.name for b in s.organizations.bodies] == ["GGE"]  # other lists are replaced
     assert s.attribution.evidence_rate == base.attribution.evidence_rate  # inherited
     assert s.scenario.steps == 10 and s.name == "derived"
