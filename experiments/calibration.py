@@ -577,6 +577,14 @@ def calibrate(
         load_scenario(scen, {p.key: p.high}, override_source="--params")
     model = ScenarioModel(scen, params, list(tgt.targets))
     result = run_abc(model, params, tgt, out, **kwargs)
+    if not math.isfinite(result.epsilon):  # every particle at infinite distance: no fit
+        raise UserError(
+            str(scenario),
+            None,
+            "no run came within a finite distance of the calibration targets (a figure the "
+            "runs cannot produce, e.g. too few steps to measure it): no calibrated scenario "
+            f"written; history.db, posterior.parquet and report.html are in {out}",
+        )
     out_file = out / f"{safe_name(scen.name)}.toml"
     data = calibrated_scenario(scenario, result, Path(tgt.path), out_file)
     out_file.write_text(
@@ -596,6 +604,13 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     params = parse_params(args.params)
     population = _positive(args.population, "--population", DEFAULT_POPULATION, MAX_POPULATION)
     generations = _positive(args.generations, "--generations", DEFAULT_GENERATIONS, MAX_GENERATIONS)
+    if generations < 2:  # generation 0's tolerance is infinite: it accepts every prior draw
+        raise UserError(
+            "--generations",
+            None,
+            f"expected at least 2, got {generations} (the first generation accepts every draw "
+            "of the prior: one generation fits nothing)",
+        )
     if args.seed < 0 or args.seed >= 2**32:
         raise UserError("--seed", None, f"expected an integer from 0 to 2**32-1, got {args.seed}")
     if args.workers is not None and args.workers < 1:
