@@ -89,7 +89,9 @@ def parse_params(items: Sequence[str] | None, src: str = "--params") -> list[Par
                 src, item, "expected KEY=LOW:HIGH, e.g. operations.opportunity_rate=0.002:0.02"
             )
         tp, f = check_key(key, src)
-        if key.startswith(("scenario.", "calibration.")) or tp is not float:
+        if key.startswith(("scenario.", "calibration.")):
+            raise UserError(src, key, "a scenario's own record, not a model parameter to fit")
+        if tp is not float:
             what = {int: "an integer", bool: "true or false", str: "a string"}.get(tp, "no number")
             raise UserError(src, key, f"not a numeric key (it holds {what}); expected a number key")
         lo_text, sep2, hi_text = rng.partition(":")
@@ -617,6 +619,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         raise UserError("--workers", None, f"expected at least 1, got {args.workers}")
     if args.workers is not None and args.scheduler:
         raise UserError("--workers", None, "not used with --scheduler (Dask decides)")
+    if args.scheduler is not None:
+        from experiments.evaluators import check_scheduler
+
+        check_scheduler(args.scheduler)
     scen = load_scenario(args.scenario)
     out = check_out(Path(args.out) if args.out else Path("calibrations") / safe_name(scen.name))
     result, scen_file = calibrate(

@@ -174,6 +174,9 @@ def test_calibrated_scenario_writer_round_trips():
         (["--params", "operations.opportunity_rate=0:0.1", "--workers", "0"], "--workers"),
         # generation 0 accepts every prior draw (tolerance inf): nothing fitted to write
         (["--params", "operations.opportunity_rate=0:0.1", "--generations", "1"], "at least 2"),
+        # a malformed address was a ValueError traceback from Dask
+        (["--params", "operations.opportunity_rate=0:0.1", "--scheduler", "nope"], "tcp://HOST"),
+        (["--params", "operations.opportunity_rate=0:0.1", "--scheduler", "tcp://"], "tcp://HOST"),
     ],
 )
 def test_bad_command_lines_exit_2_in_one_line(args, expected, tmp_path):
