@@ -649,3 +649,21 @@ def test_a_small_run_passes_the_size_check():
     preflight.check_run_size(load_scenario("baseline"), 100_000, "run")  # 12 states: fine
     with pytest.raises(UserError):
         preflight.check_run_size(load_scenario("baseline", {"states.count": 2000}), 100_000, "run")
+
+
+def test_a_refused_scheduler_leaves_no_journal_open(tmp_path, capsys):
+    """--workers with --scheduler is refused after the journal opened: it is closed (the
+    CLI fuzz campaign saw a ResourceWarning after the one error line)."""
+    import gc
+    import warnings
+
+    path = write(tmp_path, GRID)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        code = main(
+            ["sweep", str(path), "--out", str(tmp_path / "o"), "--quiet", "--workers", "1"]
+            + ["--scheduler", "tcp://127.0.0.1:1"]
+        )
+        gc.collect()
+    assert code == 2 and "--scheduler" in capsys.readouterr().err
+    assert not [w for w in seen if issubclass(w.category, ResourceWarning)], seen
