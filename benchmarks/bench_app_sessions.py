@@ -8,12 +8,21 @@ once; each waits for SolaraViz's "Time: 0" and the four plotly views, then press
 and waits for "Time: 1". Then every page is closed the way a student closes a tab.
 
 Prints: pages rendered and stepped out of N, time to render (min / median / max), and the
-server's resident memory cold, at start (after one session alone has opened and closed:
-what the server imports and caches once is not a session's), at its peak and after the
-pages closed (target: back within 10% of the start).
+server's memory at each point: cold (served nothing yet), *start* (after one session alone
+has opened, rendered, stepped and closed: what the server imports and caches once is not
+a session's, so the target is measured from there, not from cold), with the N sessions
+open, and after they closed (target: RSS back within 10% of start). Besides RSS (which
+also holds the allocator's high-water mark) the server itself reports, on SIGUSR1
+(sim/app/memdebug.py, switched on by this benchmark's environment only), Python's live
+objects and allocated blocks and the sessions' own objects still alive (models, Solara
+kernel contexts, reacton render contexts, widgets): those tell a real leak from memory the
+allocator keeps. ``--rounds 2`` opens and closes the N pages twice (a leak grows each
+round); ``--chains`` adds what keeps a model or a figure alive; ``--tracemalloc`` traces
+Python's allocations (slower).
 
     python benchmarks/bench_app_sessions.py            # 20 sessions
     python benchmarks/bench_app_sessions.py --pages 5
+    python benchmarks/bench_app_sessions.py --pages 2 --rounds 2 --chains
 """
 
 from __future__ import annotations
