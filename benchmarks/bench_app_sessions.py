@@ -8,23 +8,35 @@ once; each waits for SolaraViz's "Time: 0" and the four plotly views, then press
 and waits for "Time: 1". Then every page is closed the way a student closes a tab.
 
 Prints: pages rendered and stepped out of N, time to render (min / median / max), and the
-server's resident memory cold, at start (after one session alone has opened and closed:
-what the server imports and caches once is not a session's), at its peak and after the
-pages closed (target: back within 10% of the start).
+server's memory at each point: cold (served nothing yet), *start* (after one session alone
+has opened, rendered, stepped and closed: what the server imports and caches once is not
+a session's, so the target is measured from there, not from cold), with the N sessions
+open, and after they closed (target: RSS back within 10% of start). Besides RSS (which
+also holds the allocator's high-water mark) the server itself reports, on SIGUSR1
+(sim/app/memdebug.py, switched on by this benchmark's environment only), Python's live
+objects and allocated blocks and the sessions' own objects still alive (models, Solara
+kernel contexts, reacton render contexts, widgets): those tell a real leak from memory the
+allocator keeps. ``--rounds 2`` opens and closes the N pages twice (a leak grows each
+round); ``--chains`` adds what keeps a model or a figure alive; ``--tracemalloc`` traces
+Python's allocations (slower).
 
     python benchmarks/bench_app_sessions.py            # 20 sessions
     python benchmarks/bench_app_sessions.py --pages 5
+    python benchmarks/bench_app_sessions.py --pages 2 --rounds 2 --chains
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import re
+import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -36,6 +48,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from conftest import CHROMIUM, CHROMIUM_ARGS, free_port, stop, wait_for_http  # noqa: E402
 
 from sim.app.cli import server_command, server_env  # noqa: E402
+from sim.app.memdebug import REPORT_ENV  # noqa: E402
 
 VIEWPORT = {"width": 1300, "height": 900}
 
@@ -49,6 +62,19 @@ def rss_mb(pid: int) -> float:
     except OSError:
         pass
     return float("nan")
+
+
+def probe(pid: int, report: Path, timeout: float = 120.0) -> dict:
+    """Ask the server (SIGUSR1, sim.app.memdebug) what it holds; its JSON line."""
+    before = report.read_text().count("\n") if report.exists() else 0
+    os.kill(pid, signal.SIGUSR1)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        lines = report.read_text().splitlines() if report.exists() else []
+        if len(lines) > before:
+            return json.loads(lines[before])
+        time.sleep(0.2)
+    return {}
 
 
 class Sampler(threading.Thread):
@@ -87,8 +113,17 @@ async def one_session(browser, url: str, timeout_ms: int, t0: float) -> dict:
     return out
 
 
-async def run(pages: int, timeout_s: float, settle_s: float, log_path: str | None = None) -> int:
-    """The benchmark; returns the exit code (0 if every page rendered and stepped)."""
+async def run(
+    pages: int,
+    timeout_s: float,
+    settle_s: float,
+    log_path: str | None = None,
+    rounds: int = 1,
+    trace: bool = False,
+    chains: bool = False,
+) -> int:
+    """The benchmark; returns the exit code (0 if every page rendered and stepped and the
+    server's memory came back within 10% of its start)."""
     from playwright.async_api import async_playwright
 
     port = free_port()
@@ -97,17 +132,35 @@ async def run(pages: int, timeout_s: float, settle_s: float, log_path: str | Non
     command = server_command("127.0.0.1", port)
     if log_path:  # Solara's own log: kernels started and shut down
         command[command.index("--log-level") + 1] = "info"
-    proc = subprocess.Popen(
-        command,
-        env=server_env("baseline"),
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    report = Path(tempfile.mkdtemp(prefix="bench-app-")) / "memory.jsonl"
+    env = server_env("baseline")
+    env[REPORT_ENV] = str(report)  # the server answers SIGUSR1 with what it holds
+    if trace:
+        env["PYTHONTRACEMALLOC"] = "1"  # Python's own allocations, traced (slower)
+    if chains:  # what keeps a closed session's model alive, and which types grow
+        env[REPORT_ENV + "_CHAINS"] = "1"
+    proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    snaps: dict[str, dict] = {}
+    results: list[dict] = []
+    all_results: list[list[dict]] = []
+
+    def settle(label: str) -> dict:
+        """Wait (up to settle_s) until no session is left, then probe."""
+        deadline = time.monotonic() + settle_s
+        snap = probe(proc.pid, report)
+        while time.monotonic() < deadline and (
+            snap.get("solara_contexts", 0) or snap.get("models", 0)
+        ):
+            time.sleep(2.0)
+            snap = probe(proc.pid, report)
+        time.sleep(3.0)  # the app's own release (2 s after a close) has run
+        snaps[label] = snap = probe(proc.pid, report)
+        return snap
+
     try:
         wait_for_http(url, proc, timeout=600)
         time.sleep(1.0)
-        cold = rss_mb(proc.pid)
+        snaps["cold"] = probe(proc.pid, report)
         sampler = Sampler(proc.pid)
         sampler.start()
         async with async_playwright() as p:
@@ -117,50 +170,71 @@ async def run(pages: int, timeout_s: float, settle_s: float, log_path: str | Non
             warm = await one_session(browser, url, int(timeout_s * 1000), time.perf_counter())
             await warm["page"].close(run_before_unload=True)
             await warm["ctx"].close()
-            time.sleep(5.0)
-            start = rss_mb(proc.pid)
+            settle("start")
             print(f"  one session alone rendered in {warm['rendered'] or 0:.1f} s", flush=True)
-            t0 = time.perf_counter()
-            results = await asyncio.gather(
-                *(one_session(browser, url, int(timeout_s * 1000), t0) for _ in range(pages))
-            )
-            live = rss_mb(proc.pid)
-            print(f"  all sessions done after {time.perf_counter() - t0:.0f} s", flush=True)
-            for r in results:  # a student closes the tab: pagehide, the close beacon
-                await r["page"].close(run_before_unload=True)
-                await r["ctx"].close()
+            for k in range(rounds):
+                t0 = time.perf_counter()
+                results = await asyncio.gather(
+                    *(one_session(browser, url, int(timeout_s * 1000), t0) for _ in range(pages))
+                )
+                all_results.append(results)
+                snaps[f"live{k + 1}"] = probe(proc.pid, report)
+                print(f"  round {k + 1}: all sessions done after {time.perf_counter() - t0:.0f} s")
+                for r in results:  # a student closes the tab: pagehide, the close beacon
+                    await r["page"].close(run_before_unload=True)
+                    await r["ctx"].close()
+                settle(f"after{k + 1}")
             await browser.close()
-        deadline = time.monotonic() + settle_s
-        after = rss_mb(proc.pid)
-        while time.monotonic() < deadline and after > 1.1 * start:
-            time.sleep(1.0)
-            after = rss_mb(proc.pid)
         sampler.stop_flag.set()
         sampler.join()
     finally:
         stop(proc)
         log.close()
-    rendered = [r["rendered"] for r in results if r["rendered"] is not None]
-    stepped = [r for r in results if r["stepped"] is not None]
-    print(f"app sessions opened at the same instant: {pages} (one Chromium, a context each)")
-    print(f"  rendered: {len(rendered)}/{pages}; stepped: {len(stepped)}/{pages}")
-    if rendered:
+    ok = True
+    for k, results in enumerate(all_results):
+        rendered = [r["rendered"] for r in results if r["rendered"] is not None]
+        stepped = [r for r in results if r["stepped"] is not None]
+        ok = ok and len(stepped) == pages
         print(
-            f"  time to render, s: min {min(rendered):.1f}, median "
-            f"{statistics.median(rendered):.1f}, max {max(rendered):.1f}"
+            f"round {k + 1}: {pages} app sessions opened at the same instant "
+            "(one Chromium, a context each)"
         )
-    for r in results:
-        if "failure" in r:
-            print(f"  failed: {r['failure']}")
-        for e in r["errors"][:2]:
-            print(f"  page error: {e[:160]}")
-    back = after <= 1.1 * start
+        print(f"  rendered: {len(rendered)}/{pages}; stepped: {len(stepped)}/{pages}")
+        if rendered:
+            print(
+                f"  time to render, s: min {min(rendered):.1f}, median "
+                f"{statistics.median(rendered):.1f}, max {max(rendered):.1f}"
+            )
+        for r in results:
+            if "failure" in r:
+                print(f"  failed: {r['failure']}")
+            for e in r["errors"][:2]:
+                print(f"  page error: {e[:160]}")
+    print(f"server (one process), peak RSS {sampler.peak:.0f} MB; at each point:")
+    keys = ["rss_mb", "allocated_blocks", "gc_objects", "tracemalloc_mb", "models"]
+    keys += ["solara_contexts", "kernel_contexts", "render_contexts", "widgets", "threads"]
+    print("  " + f"{'point':<8}" + "".join(f"{k:>17}" for k in keys))
+    for label, snap in snaps.items():
+        print("  " + f"{label:<8}" + "".join(f"{str(snap.get(k, '-')):>17}" for k in keys))
+    start = snaps["start"]
+    last = snaps[f"after{len(all_results)}"] if all_results else start
+    back = last["rss_mb"] <= 1.1 * start["rss_mb"]
     print(
-        f"  server RSS, MB: cold {cold:.0f}; start (after one session) {start:.0f}, peak "
-        f"{sampler.peak:.0f}, with {pages} sessions "
-        f"{live:.0f}, after close {after:.0f} ({'within' if back else 'NOT within'} 10% of start)"
+        f"  after close: RSS {last['rss_mb']:.0f} MB vs start {start['rss_mb']:.0f} MB "
+        f"({100 * (last['rss_mb'] / start['rss_mb'] - 1):+.1f}%, "
+        f"{'within' if back else 'NOT within'} 10%); Python blocks "
+        f"{100 * (last['allocated_blocks'] / start['allocated_blocks'] - 1):+.1f}%, "
+        f"gc objects {100 * (last['gc_objects'] / start['gc_objects'] - 1):+.1f}%"
     )
-    return 0 if len(stepped) == pages and back else 1
+    if chains:
+        a = json.loads(Path(start["types_file"]).read_text())
+        b = json.loads(Path(last["types_file"]).read_text())
+        grew = sorted(((b[k] - a.get(k, 0), k) for k in b), reverse=True)[:25]
+        print(f"  types grown from start to the end: {grew}")
+        for label in ("start", f"after{len(all_results)}"):
+            for c in snaps[label].get("model_chains", []):
+                print(f"  {label}: a model alive via: {' <- '.join(c)}")
+    return 0 if ok and back else 1
 
 
 def main() -> int:
@@ -170,8 +244,21 @@ def main() -> int:
     ap.add_argument("--timeout", type=float, default=300, help="seconds a page may take")
     ap.add_argument("--settle", type=float, default=30, help="seconds to wait for memory")
     ap.add_argument("--log", default=None, help="write the server's log (info) here")
+    ap.add_argument("--rounds", type=int, default=1, help="open and close the pages N times")
+    ap.add_argument("--tracemalloc", action="store_true", help="trace Python's allocations")
+    ap.add_argument("--chains", action="store_true", help="what holds a model; types grown")
     args = ap.parse_args()
-    return asyncio.run(run(args.pages, args.timeout, args.settle, args.log))
+    return asyncio.run(
+        run(
+            args.pages,
+            args.timeout,
+            args.settle,
+            args.log,
+            args.rounds,
+            args.tracemalloc,
+            args.chains,
+        )
+    )
 
 
 if __name__ == "__main__":

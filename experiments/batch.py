@@ -229,7 +229,11 @@ def run_batch(
         # leaves no pool behind holding the folder's lock
         store.open_journal()
         own = evaluator is None
-        ev = evaluator if evaluator is not None else make_evaluator(workers, scheduler)
+        try:
+            ev = evaluator if evaluator is not None else make_evaluator(workers, scheduler)
+        except BaseException:  # a refused --scheduler, an unreachable cluster: no open file
+            store.close_journal()
+            raise
 
         from tqdm import tqdm
 

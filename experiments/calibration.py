@@ -90,7 +90,9 @@ def parse_params(items: Sequence[str] | None, src: str = "--params") -> list[Par
                 src, item, "expected KEY=LOW:HIGH, e.g. operations.opportunity_rate=0.002:0.02"
             )
         tp, f = check_key(key, src)
-        if key.startswith(("scenario.", "calibration.")) or tp is not float:
+        if key.startswith(("scenario.", "calibration.")):
+            raise UserError(src, key, "a scenario's own record, not a model parameter to fit")
+        if tp is not float:
             what = {int: "an integer", bool: "true or false", str: "a string"}.get(tp, "no number")
             raise UserError(src, key, f"not a numeric key (it holds {what}); expected a number key")
         lo_text, sep2, hi_text = rng.partition(":")
@@ -613,6 +615,14 @@ def calibrate(
         load_scenario(scen, {p.key: p.high}, override_source="--params")
     model = ScenarioModel(scen, params, list(tgt.targets))
     result = run_abc(model, params, tgt, out, **kwargs)
+    if not math.isfinite(result.epsilon):  # every particle at infinite distance: no fit
+        raise UserError(
+            str(scenario),
+            None,
+            "no run came within a finite distance of the calibration targets (a figure the "
+            "runs cannot produce, e.g. too few steps to measure it): no calibrated scenario "
+            f"written; history.db, posterior.parquet and report.html are in {out}",
+        )
     out_file = out / f"{safe_name(scen.name)}.toml"
     data = calibrated_scenario(scenario, result, Path(tgt.path), out_file)
     out_file.write_text(
@@ -632,12 +642,23 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     params = parse_params(args.params)
     population = _positive(args.population, "--population", DEFAULT_POPULATION, MAX_POPULATION)
     generations = _positive(args.generations, "--generations", DEFAULT_GENERATIONS, MAX_GENERATIONS)
+    if generations < 2:  # generation 0's tolerance is infinite: it accepts every prior draw
+        raise UserError(
+            "--generations",
+            None,
+            f"expected at least 2, got {generations} (the first generation accepts every draw "
+            "of the prior: one generation fits nothing)",
+        )
     if args.seed < 0 or args.seed >= 2**32:
         raise UserError("--seed", None, f"expected an integer from 0 to 2**32-1, got {args.seed}")
     if args.workers is not None and args.workers < 1:
         raise UserError("--workers", None, f"expected at least 1, got {args.workers}")
     if args.workers is not None and args.scheduler:
         raise UserError("--workers", None, "not used with --scheduler (Dask decides)")
+    if args.scheduler is not None:
+        from experiments.evaluators import check_scheduler
+
+        check_scheduler(args.scheduler)
     scen = load_scenario(args.scenario)
     out = check_out(Path(args.out) if args.out else Path("calibrations") / safe_name(scen.name))
     result, scen_file = calibrate(

@@ -28,8 +28,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             f"expected at most {most} (4 x the {default_workers()} cores here), "
             f"got {args.workers}; add --allow-large to start them anyway",
         )
-    if args.scheduler is not None and not args.scheduler.startswith(("tcp://", "tls://")):
-        raise UserError("--scheduler", None, f"expected tcp://HOST:PORT, got {args.scheduler!r}")
+    if args.scheduler is not None:
+        from experiments.evaluators import check_scheduler
+
+        check_scheduler(args.scheduler)
     try:
         res = run_batch(
             args.experiment,

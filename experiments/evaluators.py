@@ -157,6 +157,19 @@ def _probe() -> str:
     return ""
 
 
+def check_scheduler(address: str) -> str:
+    """A Dask scheduler address as the flag takes it (``tcp://HOST:PORT``); UserError else."""
+    from sim.errors import excerpt
+
+    scheme, sep, rest = address.partition("://")
+    host, colon, port = rest.rpartition(":")
+    if scheme == "inproc" and sep and rest:  # a cluster inside this process (tests)
+        return address
+    if scheme not in ("tcp", "tls") or not sep or not colon or not host or not port.isdigit():
+        raise UserError("--scheduler", None, f"expected tcp://HOST:PORT, got {excerpt(address)}")
+    return address
+
+
 class DaskEvaluator:
     """A Dask distributed cluster (``--scheduler tcp://HOST:PORT``).
 
@@ -167,9 +180,10 @@ class DaskEvaluator:
     def __init__(self, address: str, timeout: float = 30.0) -> None:
         from distributed import Client
 
+        check_scheduler(address)
         try:
             self.client = Client(address, timeout=timeout)
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, ValueError) as exc:
             raise UserError("--scheduler", address, f"cannot connect ({exc})") from None
         try:
             self.client.wait_for_workers(1, timeout=timeout)

@@ -28,7 +28,11 @@ MAX_BUILDS = 32  # world models built without stepping
 # runs x steps x states a sweep may ask for without --allow-large: the world model does
 # about RATE state-weeks a second on one core (48 states), so about 55 CPU-hours
 MAX_WORK = 2 * 10**9
+# steps x states one `run` may ask for without --allow-large (one process: about 3 hours at
+# RATE; 2,000 states take about 0.4 s a week, so 50,000 weeks of them about 5 hours)
+MAX_RUN_WORK = 10**8
 RATE = 10_000
+GAME_RATE = 100_000  # player-generations a second of the norms game (1,000 players)
 MEMORY_SHARE = 0.5  # of this machine's memory, the most a batch may expect to need
 
 
@@ -122,42 +126,108 @@ def states_of(the_plan: Plan) -> int:
     return most
 
 
+def footprint(
+    runs: int, steps: int, n: int, kind: str, metrics: int, workers: int
+) -> dict[str, int]:
+    """Work (runs x steps x states) and bytes of memory that ``runs`` runs need.
+
+    ``n`` is the states (or norms-game players) of the largest run, ``metrics`` the series
+    each run stores, ``workers`` the models held at once.
+    """
+    # the consolidated tables: one float64 per run, step and stored metric (plus keys),
+    # held in memory once while runs.parquet and the time series are written
+    series = runs * steps * (metrics + 2) * 8
+    # one model per worker: ~24 n x n float64 matrices (trust, rivalry, channels, ...)
+    per_model = 24 * n * n * 8 if kind == "world" else 0
+    return {"work": runs * steps * n, "memory": series + workers * per_model, "states": n}
+
+
 def estimate(the_plan: Plan, workers: int) -> dict[str, int]:
     """Work (runs x steps x states) and bytes of memory a batch needs."""
     exp = the_plan.experiment
     n = states_of(the_plan)
-    runs, steps = the_plan.total, exp.steps
-    # the consolidated tables: one float64 per run, step and stored metric (plus keys),
-    # held in memory once while runs.parquet and the time series are written
-    series = runs * steps * (len(exp.series_metrics) + 2) * 8
-    # one model per worker: ~24 n x n float64 matrices (trust, rivalry, channels, ...)
-    per_model = 24 * n * n * 8 if exp.kind == "world" else 0
-    return {"work": runs * steps * n, "memory": series + workers * per_model, "states": n}
+    return footprint(the_plan.total, exp.steps, n, exp.kind, len(exp.series_metrics), workers)
 
 
 def check_size(the_plan: Plan, src: str, workers: int, allow_large: bool = False) -> None:
     """Refuse a batch too large for this machine (one line) unless ``allow_large``."""
     if allow_large:
         return
-    est = estimate(the_plan, workers)
     exp = the_plan.experiment
-    unit = "generations" if exp.kind == "norms_game" else "steps"
-    who = "players" if exp.kind == "norms_game" else "states"
-    if est["work"] > MAX_WORK:
+    check_footprint(
+        estimate(the_plan, workers),
+        src,
+        "design",
+        runs=the_plan.total,
+        steps=exp.steps,
+        kind=exp.kind,
+        max_work=MAX_WORK,
+        shrink="shrink the design",
+        memory_hint="store fewer series (experiment.series), shrink the design",
+    )
+
+
+def check_footprint(
+    est: dict[str, int],
+    src: str,
+    key: str | None,
+    *,
+    runs: int,
+    steps: int,
+    kind: str,
+    max_work: int,
+    shrink: str,
+    memory_hint: str,
+    what: str = "batch",
+) -> None:
+    """One line (UserError) if the work or the memory of :func:`footprint` is too large:
+    work above ``max_work``, or memory above :data:`MEMORY_SHARE` of this machine's.
+    """
+    unit = "generations" if kind == "norms_game" else "steps"
+    who = "players" if kind == "norms_game" else "states"
+    if est["work"] > max_work:
+        lead, got = ("runs x ", f"{runs:,} x ") if what == "batch" else ("", "")
+        hours = est["work"] / (GAME_RATE if kind == "norms_game" else RATE) / 3600
         raise UserError(
             src,
-            "design",
-            f"expected runs x {unit} x {who} <= {MAX_WORK:,}, got {the_plan.total:,} x "
-            f"{exp.steps:,} x {est['states']:,} = {est['work']:,} (about "
-            f"{est['work'] / RATE / 3600:,.0f} CPU-hours); "
-            "shrink the design, or add --allow-large",
+            key,
+            f"expected {lead}{unit} x {who} <= {max_work:,}, got {got}"
+            f"{steps:,} x {est['states']:,} = {est['work']:,} (about "
+            f"{hours:,.0f} CPU-hours); {shrink}, or add --allow-large",
         )
     mem = machine_memory()
     if mem and est["memory"] > MEMORY_SHARE * mem:
         raise UserError(
             src,
-            "design",
-            f"the batch needs about {est['memory'] / 2**30:,.1f} GiB of memory, more than "
-            f"half of this machine's {mem / 2**30:,.1f} GiB; store fewer series "
-            "(experiment.series), shrink the design, or add --allow-large",
+            key,
+            f"the {what} needs about {est['memory'] / 2**30:,.1f} GiB of memory, more than "
+            f"half of this machine's {mem / 2**30:,.1f} GiB; {memory_hint}, or add --allow-large",
         )
+
+
+def check_run_size(scen: Any, steps: int, src: str, allow_large: bool = False) -> None:
+    """Refuse one ``run`` too large for this machine (one line) unless ``allow_large``:
+    steps (or generations) x states (or players) above :data:`MAX_RUN_WORK`, or memory
+    above :data:`MEMORY_SHARE` of this machine's. The same estimate as a sweep's.
+    """
+    if allow_large:
+        return
+    from sim.metrics import METRICS
+
+    kind = scen.scenario.kind
+    if kind == "norms_game":
+        n = scen.norms_game.population
+    else:
+        n = max(scen.states.count, len(scen.states.list))
+    check_footprint(
+        footprint(1, steps, n, kind, len(METRICS), 1),
+        src,
+        None,
+        runs=1,
+        steps=steps,
+        kind=kind,
+        max_work=MAX_RUN_WORK,
+        shrink="run fewer " + ("generations" if kind == "norms_game" else "steps or states"),
+        memory_hint="run fewer steps or states",
+        what="run",
+    )

@@ -689,21 +689,237 @@ def gen_batch(rng: random.Random, batches: dict[str, Path]) -> Case:
     return Case(f"batch-{cmd}", argv, {"@batch": which.encode()})
 
 
-# ----------------------------------------------------------------------------- campaign
+# ------------------------------------------------------------ calibrate, targets files, class
 
-GENERATORS = [
-    (0.30, "scenario", gen_scenario),
-    (0.22, "experiment", gen_experiment),
-    (0.25, "flags", gen_flags),
-    (0.15, "batch", None),
-    (0.08, "junk", gen_junk),
+RIVALRIES = SCENARIOS / "rivalries_2000_2020.toml"
+TARGETS = SCENARIOS / "rivalries_2000_2020.targets.toml"
+TARGET_KEYS = ["name", "label", "measure", "observed", "low", "high", "sigma", "source", "role"]
+# a number flag's bad values: out of range, not a number, not finite -- never a large valid
+# one (a calibration of 1,000 generations is slow, not wrong)
+BAD_COUNT = [
+    "0",
+    "-1",
+    "x",
+    "",
+    "nan",
+    "inf",
+    "1e999",
+    "1.5",
+    "9" * 5000,
+    "1" * 400,
+    "-" + "1" * 4400,
 ]
 
 
-def generate(rng: random.Random, batches: dict[str, Path]) -> Case:
-    """One case from a generator drawn by weight."""
-    r, acc = rng.random(), 0.0
-    for weight, _, gen in GENERATORS:
+def _short_rivalries(steps: int) -> bytes:
+    """The calibrated 2000-2020 scenario, cut to a few weeks (a calibration in seconds)."""
+    text = RIVALRIES.read_text()
+    return text.replace("\nsteps = 1092\n", f"\nsteps = {steps}\n", 1).encode()
+
+
+def mutate_targets(doc: dict[str, Any], rng: random.Random) -> None:
+    """One to three mutations of a parsed targets file: its rows and its head."""
+    for _ in range(rng.randint(1, 3)):
+        rows = doc.get("target")
+        r = rng.random()
+        if isinstance(rows, list) and rows and r < 0.55:
+            i = rng.randrange(len(rows))
+            row = rows[i]
+            q = rng.random()
+            if not isinstance(row, dict) or q < 0.08:
+                rows[i] = hostile(rng)
+            elif q < 0.5:
+                row[rng.choice([*TARGET_KEYS, "nope"])] = hostile(rng)
+            elif q < 0.65:
+                row.pop(rng.choice(TARGET_KEYS), None)
+            elif q < 0.75:
+                rows.append(copy.deepcopy(row))  # a duplicate name
+            elif q < 0.85 and isinstance(row.get("low"), (int, float)):
+                row["low"], row["high"] = row.get("high"), row["low"]
+            else:
+                row[rng.choice(["measure", "role"])] = rng.choice(
+                    ["share_atlantis", "validation", "calibration", "", "incidents_per_year"]
+                )
+        elif r < 0.65:
+            doc["target"] = rng.choice([[], {}, hostile(rng), [{}]])
+        else:
+            mutate_doc(
+                doc, rng, ["targets.scenario", "targets.description", "targets.nope", "nope"]
+            )
+
+
+def _targets_bytes(rng: random.Random, trim: bool) -> bytes:
+    """A targets file: the real one (perhaps cut to the figures a short run can measure),
+    mutated most of the time, by its structure or its bytes.
+    """
+    raw = TARGETS.read_bytes()
+    doc = tomllib.loads(raw.decode())
+    if trim:  # incidents a year: measurable in a few weeks; the validation rows stay
+        doc["target"] = [
+            t
+            for t in doc["target"]
+            if t["name"] == "incidents_per_year" or t["role"] == "validation"
+        ]
+    r = rng.random()
+    if r < 0.25:
+        return toml_dumps(doc).encode()
+    if r < 0.75:
+        mutate_targets(doc, rng)
+        return toml_dumps(doc).encode()
+    return mutate_bytes(toml_dumps(doc).encode(), rng)
+
+
+def gen_calibrate(rng: random.Random) -> Case:
+    """``calibrate``: a short copy of the calibrated scenario, its targets file (mutated)
+    and hostile flags; what is accepted is a calibration of 2 or 3 particles.
+    """
+    files = {
+        "scen.toml": _short_rivalries(rng.choice([20, 30, 40])),
+        "rivalries_2000_2020.targets.toml": _targets_bytes(rng, trim=rng.random() < 0.8),
+    }
+    scen = (
+        "scen.toml" if rng.random() < 0.9 else rng.choice(["axelrod_norms", "baseline", "nope", ""])
+    )
+    good = ["operations.opportunity_rate=0.003:0.012", "attribution.dwell_trend=0:0.3"]
+    params = []
+    for _ in range(rng.choice([0, 1, 1, 1, 1, 2, 2])):
+        if rng.random() < 0.75:
+            params.append(rng.choice(good))
+        else:
+            key = rng.choice([*KEYS, "nope", "", "operations.opportunity_rate"])
+            value = rng.choice(
+                [*HOSTILE_TEXT, "1:0", "nan:1", "0:inf", "0:1:2", "0.002:0.02", "-1:0.5"]
+            )
+            params.append(rng.choice([f"{key}={value}", key, f"={value}"]))
+    argv = ["calibrate", scen]
+    if params:
+        argv += ["--params", *params]
+    argv += [
+        "--population",
+        rng.choice(["2", "3"]) if rng.random() < 0.85 else rng.choice(BAD_COUNT),
+    ]
+    argv += ["--generations", "2" if rng.random() < 0.85 else rng.choice([*BAD_COUNT, "1"])]
+    r = rng.random()
+    if r < 0.85:
+        argv += ["--workers", "1"]
+    elif r < 0.93:
+        argv += ["--workers", rng.choice(BAD_COUNT)]
+    else:
+        argv += ["--scheduler", rng.choice(["nope", "", "tcp://", "x" * 300])]
+        if rng.random() < 0.5:
+            argv += ["--workers", "1"]
+    if rng.random() < 0.3:
+        argv += ["--seed", _flag_value(rng, ["0", "4", "4294967295", "4294967296"])]
+    if rng.random() < 0.25:
+        files["t.toml"] = _targets_bytes(rng, trim=True)
+        argv += [
+            "--targets",
+            rng.choice(["t.toml", "t.toml", "nope.toml", "scen.toml", "", "/proc/self/mem"]),
+        ]
+    argv += [
+        "--out",
+        "out" if rng.random() < 0.85 else rng.choice(["/proc/x", "scen.toml", "", "a" * 300]),
+    ]
+    argv += ["--quiet"]
+    return Case("calibrate", argv, files)
+
+
+CALIBRATION_KEYS = [
+    "calibration.targets",
+    "calibration.fitted",
+    "calibration.parameters",
+    "calibration.posterior",
+    "calibration.weights",
+    "calibration.seed",
+    "calibration.simulations",
+    "calibration.epsilon",
+    "calibration.posterior.operations.opportunity_rate",
+]
+
+
+def mutate_calibration(cal: dict[str, Any], rng: random.Random) -> None:
+    """A calibration record whose parts disagree (each part well typed)."""
+    post, w = cal["posterior"], cal["weights"]
+    key = rng.choice(sorted(post))
+    q = rng.random()
+    if q < 0.2:
+        cal["weights"] = [0.0] * len(w)
+    elif q < 0.35:
+        cal["weights"] = w[: rng.randrange(len(w))]
+    elif q < 0.45:
+        cal["weights"] = [-1.0, *w[1:]]
+    elif q < 0.6:
+        post[key] = post[key][: rng.randrange(len(post[key]))]
+    elif q < 0.75:
+        post[key] = [rng.choice([-5.0, 1e300, 1e9, -0.0]), *post[key][1:]]
+    elif q < 0.85:
+        post[rng.choice(["nope.key", "states.count", "scenario.steps", "norms.metanorms"])] = [
+            1.0
+        ] * len(w)
+    else:
+        cal["parameters"][rng.choice(["nope.key", "states.count"])] = 1.0
+
+
+def gen_targets(rng: random.Random) -> Case:
+    """``validate dcid`` with a mutated targets file (and at times a mutated calibration
+    record in the scenario file), a short run.
+    """
+    scen = _short_rivalries(20)
+    r = rng.random()
+    if r < 0.3:
+        doc = tomllib.loads(scen.decode())
+        mutate_doc(doc, rng, CALIBRATION_KEYS)
+        scen = toml_dumps(doc).encode()
+    elif r < 0.45:  # a record that parses but does not add up: lengths, weights, bounds
+        doc = tomllib.loads(scen.decode())
+        mutate_calibration(doc["calibration"], rng)
+        scen = toml_dumps(doc).encode()
+    files = {"scen.toml": scen, "rivalries_2000_2020.targets.toml": _targets_bytes(rng, False)}
+    argv = ["validate", "dcid", "--scenario", "scen.toml"]
+    if rng.random() < 0.5:
+        files["t.toml"] = _targets_bytes(rng, trim=False)
+        argv += ["--targets", rng.choice(["t.toml"] * 6 + ["nope.toml", "", "/proc/self/mem"])]
+    argv += ["--runs", rng.choice(["1", "1", "2"]), "--steps", str(rng.randint(2, 5))]
+    argv += ["--workers", "1"]
+    if rng.random() < 0.3:
+        argv += ["--json"]
+    return Case("targets", argv, files)
+
+
+def gen_class(rng: random.Random) -> Case:
+    """``class``: hostile flags (what is accepted would serve; here it is stopped)."""
+    argv = ["class"]
+    if rng.random() < 0.6:
+        argv += ["--scenario", _flag_value(rng, ["baseline", "false_flag", "axelrod_norms"])]
+    if rng.random() < 0.6:
+        argv += ["--port", _flag_value(rng, ["8766", "1", "65535", "65536", "0", "-1"])]
+    if rng.random() < 0.3:
+        argv += ["--host", _flag_value(rng, ["127.0.0.1", "::1", "localhost"])]
+    if rng.random() < 0.6:
+        argv += ["--out", _flag_value(rng, ["out/class", "debrief", "afile", "/proc/class"])]
+    return Case("flags-class", argv, {"afile": b"a file, not a folder\n"})
+
+
+# ----------------------------------------------------------------------------- campaign
+
+GENERATORS = [
+    (0.27, "scenario", gen_scenario),
+    (0.20, "experiment", gen_experiment),
+    (0.23, "flags", gen_flags),
+    (0.14, "batch", None),
+    (0.06, "junk", gen_junk),
+    (0.04, "calibrate", gen_calibrate),
+    (0.04, "targets", gen_targets),
+    (0.02, "class", gen_class),
+]
+
+
+def generate(rng: random.Random, batches: dict[str, Path], only: str = "") -> Case:
+    """One case from a generator drawn by weight (``only``: those generators, by name)."""
+    chosen = [g for g in GENERATORS if not only or g[1] in only.split(",")]
+    total = sum(w for w, _, _ in chosen)
+    r, acc = rng.random() * total, 0.0
+    for weight, _, gen in chosen:
         acc += weight
         if r < acc:
             return gen(rng) if gen is not None else gen_batch(rng, batches)
@@ -715,10 +931,15 @@ def warm_up() -> None:
     import (the app's Solara and matplotlib) would leave the module half made for the rest.
     """
     import experiments.batch  # noqa: F401
+    import experiments.calibration  # noqa: F401
     import experiments.discover  # noqa: F401
     import experiments.report  # noqa: F401
     import sim.app.app  # noqa: F401
+    import sim.classroom.cli  # noqa: F401
     import sim.validation  # noqa: F401
+
+    with contextlib.suppress(ImportError):  # calibrate's ABC-SMC (the calibration extra)
+        import pyabc  # noqa: F401
 
 
 def make_batches(work: Path) -> dict[str, Path]:
@@ -793,7 +1014,7 @@ def run_campaign(args: argparse.Namespace) -> int:
         warm_up()
         batches = make_batches(work)
         for n in range(first_case, first_case + args.cases):
-            case = generate(rng, batches)
+            case = generate(rng, batches, args.only)
             folder = work / f"case-{n}"
             prepare(case, folder, batches, rng)
             sample = bool(args.subprocess_every) and n % args.subprocess_every == 0
@@ -804,6 +1025,9 @@ def run_campaign(args: argparse.Namespace) -> int:
             try:
                 o = invoke(case.argv)
                 v = verdict(case, o)
+                if sample and v == "ran" and case.argv[:1] in (["viz"], ["class"]):
+                    sample = False  # a real process would now serve until stopped
+                    shutil.rmtree(pristine, ignore_errors=True)
                 if sample:
                     os.chdir(home)
                     shutil.rmtree(folder)
@@ -904,6 +1128,8 @@ def run_jobs(args: argparse.Namespace) -> int:
             args.findings,
             "--progress",
             str(args.progress),
+            "--only",
+            args.only,
         ] + (["--verbose"] if args.verbose else [])
         procs.append(subprocess.Popen(argv, stdout=subprocess.PIPE, text=True))
     counts: Counter[str] = Counter()
@@ -952,6 +1178,8 @@ def main_campaign(argv: list[str] | None = None) -> int:
     p.add_argument("--replay", default=None, help="a saved finding's folder")
     p.add_argument("--jobs", type=int, default=1, help="processes (each a shard of the cases)")
     p.add_argument("--shard", type=int, default=None, help=argparse.SUPPRESS)
+    names = ", ".join(name for _, name, _ in GENERATORS)
+    p.add_argument("--only", default="", help=f"comma-separated generators only ({names})")
     args = p.parse_args(argv)
     if args.replay:
         return replay(Path(args.replay))

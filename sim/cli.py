@@ -114,6 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.add_argument("--out", default=None, help="output folder (default: out/SCENARIO)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
+    r.add_argument(
+        "--allow-large",
+        action="store_true",
+        help="run even if steps x states (or the memory) is too large for this machine",
+    )
 
     s = sub.add_parser("scenarios", help="list the built-in scenarios")
     s.add_argument("--keys", action="store_true", help="list every scenario key with its default")

@@ -28,6 +28,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     horizon, flag = (generations, "--generations") if game else (args.steps, "--steps")
     if horizon is not None and horizon < 1:
         raise UserError(flag, None, f"expected a positive number, got {horizon}")
+    from experiments.preflight import check_run_size
+
+    default = scen.norms_game.generations if game else scen.scenario.steps
+    check_run_size(scen, default if horizon is None else horizon, "run", args.allow_large)
     out = check_out(Path(args.out) if args.out else Path("out") / safe_name(scen.name))
     t0 = time.perf_counter()
     result = simulate(scen, seed=args.seed, steps=horizon, progress=not args.quiet)

@@ -2078,8 +2078,52 @@ def _cross_check(s: Scenario) -> None:
                     f"organizations.bodies.{i}.members",
                     f"expected 'all', a bloc or a listed state, got {excerpt(m)}",
                 )
+    _check_calibration(s)
     if s.scenario.kind == "world":
         _check_world(s, names)
+
+
+def _check_calibration(s: Scenario) -> None:
+    """The calibration record ``run.py validate`` draws runs from: every posterior list the
+    same length, each a numeric key's values inside its bounds, weights one per particle,
+    none negative, some positive.
+    """
+    import math
+
+    src, cal = s.source, s.calibration
+    lengths = {len(v) for v in cal.posterior.values()}
+    if len(lengths) > 1 or 0 in lengths:
+        raise UserError(
+            src,
+            "calibration.posterior",
+            f"expected one non-empty list per key, all the same length, got lengths "
+            f"{sorted(lengths)[:5]}",
+        )
+    for key in [*cal.posterior, *cal.parameters]:
+        where = f"calibration.posterior.{key}" if key in cal.posterior else "calibration.parameters"
+        try:
+            tp, f = check_key(key, src)
+        except UserError:
+            raise UserError(src, where, f"expected a scenario key, got {excerpt(key)}") from None
+        if tp is not float or key.startswith(("scenario.", "calibration.")):
+            raise UserError(src, where, f"expected a number key, got {excerpt(key)}")
+        lo, hi = f.metadata.get("min"), f.metadata.get("max")
+        for v in cal.posterior.get(key, []):
+            if not math.isfinite(v) or (lo is not None and v < lo) or (hi is not None and v > hi):
+                raise UserError(
+                    src, where, f"expected values inside the key's bounds, got {excerpt(v)}"
+                )
+    w = cal.weights
+    if w:
+        n = lengths.pop() if lengths else 0
+        if len(w) != n:
+            raise UserError(
+                src, "calibration.weights", f"expected {n} weights (one a particle), got {len(w)}"
+            )
+        if not all(math.isfinite(x) and x >= 0 for x in w) or not sum(w) > 0:
+            raise UserError(
+                src, "calibration.weights", "expected weights >= 0, not all 0, all finite"
+            )
 
 
 def _check_world(s: Scenario, listed: list[str]) -> None:

@@ -386,3 +386,20 @@ def test_process_view_shows_bodies_sessions_and_the_agenda():
     assert all("<b>" not in y for t in sessions for y in t.y)  # names are escaped
     table = next(t for t in fig.data if t.type == "table")
     assert list(table.cells.values[0]) == m.catalogue.ids
+
+
+def test_a_closed_sessions_figure_widgets_are_not_held_by_the_class():
+    """anywidget ties every FigureWidget (a lambda holding it) to its class's _esm file
+    signal: every session's figures stayed alive. The app's release drops those ties."""
+    import plotly.graph_objects as go
+    from plotly.basewidget import BaseFigureWidget
+
+    from sim.app.app import _drop_widget_file_watchers
+
+    w = go.FigureWidget()
+    try:
+        assert len(BaseFigureWidget._esm.changed) >= 1  # the tie is there
+        assert _drop_widget_file_watchers() >= 1
+        assert len(BaseFigureWidget._esm.changed) == 0
+    finally:
+        w.close()

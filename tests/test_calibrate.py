@@ -215,6 +215,11 @@ def test_calibrated_scenario_writer_round_trips():
         (["--params", "states.list.China.bloc=0:2"], "not a numeric key"),
         (["--params", "operations.opportunity_rate=0:0.1", "--population", "0"], "--population"),
         (["--params", "operations.opportunity_rate=0:0.1", "--workers", "0"], "--workers"),
+        # generation 0 accepts every prior draw (tolerance inf): nothing fitted to write
+        (["--params", "operations.opportunity_rate=0:0.1", "--generations", "1"], "at least 2"),
+        # a malformed address was a ValueError traceback from Dask
+        (["--params", "operations.opportunity_rate=0:0.1", "--scheduler", "nope"], "tcp://HOST"),
+        (["--params", "operations.opportunity_rate=0:0.1", "--scheduler", "tcp://"], "tcp://HOST"),
     ],
 )
 def test_bad_command_lines_exit_2_in_one_line(args, expected, tmp_path):
@@ -327,3 +332,35 @@ def test_calibration_runs_on_a_dask_cluster(tmp_path):
     assert "dask" in r.sampler and len(r.generations) == 3
     mean, sd = _moments(r)
     assert abs(mean - 1.0) < 1.5 and sd < 2.0  # the prior: mean 0, sd 2.9
+
+
+def test_a_calibration_that_fits_nothing_is_one_line_and_writes_no_scenario(tmp_path):
+    """Runs too short to measure a calibration figure (NaN): every particle at infinite
+    distance, final tolerance inf. Exit 2 in one line, no calibrated scenario (whose
+    epsilon could not be written) -- it was a traceback."""
+    scen = tmp_path / "short.toml"
+    text = (ROOT / "scenarios" / "rivalries_2000_2020.toml").read_text()
+    scen.write_text(re.sub(r"(?m)^steps = 1092$", "steps = 4", text))
+    (tmp_path / "rivalries_2000_2020.targets.toml").write_text(
+        (ROOT / "scenarios" / "rivalries_2000_2020.targets.toml").read_text()
+    )
+    out = tmp_path / "out"
+    res = cli(
+        "calibrate",
+        str(scen),
+        "--params",
+        "operations.opportunity_rate=0.003:0.012",
+        "--population",
+        "2",
+        "--generations",
+        "2",
+        "--workers",
+        "1",
+        "--quiet",
+        "--out",
+        str(out),
+    )
+    assert res.returncode == 2 and "Traceback" not in res.stderr, res.stderr
+    (line,) = res.stderr.strip().splitlines()
+    assert "finite distance" in line
+    assert not list(out.glob("*.toml")) and (out / "history.db").exists()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import re
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -372,9 +373,19 @@ def test_counterfactual_replays_the_instructors_interventions(room):
         ["class", "--port", "70000"],
         ["class", "--scenario", "axelrod_norms"],
         ["class", "--port", "x"],
+        ["class", "--out", "/proc/class"],  # debriefs could never be written there
+        ["class", "--out", "README.md"],  # a file, not a folder
     ],
 )
-def test_bad_flags_one_line_exit_2(argv, capsys):
+def test_bad_flags_one_line_exit_2(argv, capsys, monkeypatch):
+    import sim.app.cli
+
+    def never(*args, **kwargs):
+        raise AssertionError("the server was started")
+
+    monkeypatch.setattr(sim.app.cli, "serve", never)
+    monkeypatch.setattr("sim.classroom.cli.serve", never)
+    monkeypatch.chdir(Path(__file__).resolve().parents[1])
     code = None
     try:
         code = main(argv)

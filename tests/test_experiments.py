@@ -16,7 +16,7 @@ from experiments.designs import morris_trajectories, saltelli_matrices
 from experiments.seeds import replicate_seeds
 from experiments.spec import load_experiment
 from experiments.storage import BatchStore
-from sim.cli import main
+from sim.cli import build_parser, main
 from sim.errors import UserError
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "experiments" / "examples"
@@ -598,3 +598,72 @@ def test_more_workers_than_the_machine_holds_is_refused(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "--allow-large" in err, err
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["baseline", "--set", "states.count=2000", "--steps", "60000"],
+        ["axelrod_norms", "--set", "norms_game.population=1000", "--generations", "1000000"],
+    ],
+)
+def test_a_run_too_large_for_the_machine_is_refused_before_it_starts(
+    argv, tmp_path, capsys, monkeypatch
+):
+    """steps x states above MAX_RUN_WORK: one line and exit 2, nothing written; with
+    --allow-large the same run gets past the check (simulate is stopped there)."""
+    import sim.commands
+
+    class Started(Exception):
+        pass
+
+    def started(*args, **kwargs):
+        raise Started
+
+    monkeypatch.setattr(sim.commands, "simulate", started)  # no check: exit 1, not hours
+    out = tmp_path / "o"
+    code = main(["run", *argv, "--out", str(out), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1, err
+    assert "--allow-large" in err and "100,000,000" in err, err
+    assert not out.exists()
+    with pytest.raises(Started):
+        sim.commands.cmd_run(
+            build_parser().parse_args(["run", *argv, "--out", str(out), "--allow-large"])
+        )
+
+
+def test_a_run_needing_more_memory_than_the_machine_has_is_refused(tmp_path, capsys, monkeypatch):
+    from experiments import preflight
+
+    monkeypatch.setattr(preflight, "machine_memory", lambda: 2**28)  # a 256 MiB machine
+    code = main(["run", "baseline", "--set", "states.count=2000", "--steps", "2", "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and "GiB of memory" in err and err.count("\n") == 1, err
+
+
+def test_a_small_run_passes_the_size_check():
+    from experiments import preflight
+    from sim.scenario import load_scenario
+
+    preflight.check_run_size(load_scenario("baseline"), 100_000, "run")  # 12 states: fine
+    with pytest.raises(UserError):
+        preflight.check_run_size(load_scenario("baseline", {"states.count": 2000}), 100_000, "run")
+
+
+def test_a_refused_scheduler_leaves_no_journal_open(tmp_path, capsys):
+    """--workers with --scheduler is refused after the journal opened: it is closed (the
+    CLI fuzz campaign saw a ResourceWarning after the one error line)."""
+    import gc
+    import warnings
+
+    path = write(tmp_path, GRID)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        code = main(
+            ["sweep", str(path), "--out", str(tmp_path / "o"), "--quiet", "--workers", "1"]
+            + ["--scheduler", "tcp://127.0.0.1:1"]
+        )
+        gc.collect()
+    assert code == 2 and "--scheduler" in capsys.readouterr().err
+    assert not [w for w in seen if issubclass(w.category, ResourceWarning)], seen

@@ -2,6 +2,7 @@ import pytest
 
 from sim.errors import UserError
 from sim.scenario import builtin_scenarios, describe_keys, load_scenario, parse_assignments
+from tests.helpers import ROOT as ROOT_DIR
 from tests.helpers import cli
 
 REQUIRED_KEYS = [
@@ -214,3 +215,61 @@ def test_bad_listed_state_keys_blame_the_override(overrides, fragment):
     with pytest.raises(UserError) as exc:
         load_scenario("rivalries_2000_2020", overrides)
     assert str(exc.value).startswith("--set: ") and fragment in str(exc.value)
+
+
+def _calibrated(tmp_path, edit):
+    import tomllib
+
+    from experiments.calibration import dump_toml
+
+    data = tomllib.loads((ROOT_DIR / "scenarios" / "rivalries_2000_2020.toml").read_text())
+    edit(data["calibration"])
+    path = tmp_path / "cal.toml"
+    path.write_text(dump_toml(data))
+    return path
+
+
+def _zero(c):
+    c["weights"] = [0.0] * len(c["weights"])
+
+
+def _short_weights(c):
+    c["weights"] = c["weights"][:2]
+
+
+def _short_list(c):
+    c["posterior"]["attribution.dwell_weeks"] = [40.0]
+
+
+def _out_of_bounds(c):
+    k = "attribution.dwell_weeks"
+    c["posterior"][k] = [-5.0, *c["posterior"][k][1:]]
+
+
+def _not_a_number_key(c):
+    c["posterior"]["states.count"] = [3.0] * len(c["weights"])
+
+
+@pytest.mark.parametrize(
+    ("edit", "key"),
+    [
+        (_zero, "calibration.weights"),
+        (_short_weights, "calibration.weights"),
+        (_short_list, "calibration.posterior"),
+        (_out_of_bounds, "calibration.posterior.attribution.dwell_weeks"),
+        (_not_a_number_key, "calibration.posterior.states.count"),
+    ],
+)
+def test_a_calibration_record_that_does_not_add_up_is_one_line(tmp_path, edit, key):
+    """validate draws runs from the record: all zero weights, lists of other lengths or
+    values outside a key's bounds were a ValueError or IndexError traceback there."""
+    with pytest.raises(UserError) as exc:
+        load_scenario(_calibrated(tmp_path, edit))
+    assert f": {key}: " in str(exc.value) and "\n" not in str(exc.value)
+
+
+def test_the_shipped_calibration_record_loads(tmp_path):
+    scen = load_scenario(_calibrated(tmp_path, lambda c: None))
+    assert len(scen.calibration.weights) == len(
+        scen.calibration.posterior["attribution.dwell_weeks"]
+    )

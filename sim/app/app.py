@@ -343,11 +343,44 @@ def ScenarioPicker(name: solara.Reactive[str]) -> None:
         _note("Move the sliders below, then press Reset to apply them.")
 
 
+def _drop_widget_file_watchers() -> int:
+    """Disconnect what anywidget (0.11) ties to a widget class's ``_esm``/``_css`` file.
+
+    Every ``AnyWidget`` instance whose class reads its JavaScript from a file (plotly's
+    ``FigureWidget``: ``widgetbundle.js``) connects a lambda holding ``self``, strongly, to
+    that file's ``changed`` signal, which lives on the class: every figure widget of every
+    session ever opened stayed alive with its figure (measured: 5 per session, with
+    ~1,000 Python objects, benchmarks/bench_app_sessions.py --chains). The signal only
+    reloads a widget's JavaScript when the file changes on disk, which an installed plotly
+    never does; returns how many callbacks were dropped.
+    """
+    try:
+        from anywidget import AnyWidget
+        from anywidget._file_contents import FileContents, VirtualFileContents
+    except ImportError:  # no anywidget: nothing tied
+        return 0
+    dropped = 0
+    todo, seen = [AnyWidget], set()
+    while todo:
+        cls = todo.pop()
+        if cls in seen:
+            continue
+        seen.add(cls)
+        todo.extend(cls.__subclasses__())
+        for key in ("_esm", "_css"):
+            value = cls.__dict__.get(key)
+            if isinstance(value, (FileContents, VirtualFileContents)):
+                dropped += len(value.changed)
+                value.changed.disconnect()
+    return dropped
+
+
 def _release_memory() -> None:
     """Collect a closed session's model and hand freed memory back to the system."""
     import ctypes
     import gc
 
+    _drop_widget_file_watchers()
     gc.collect()
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)  # glibc keeps freed heap pages otherwise

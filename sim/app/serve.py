@@ -42,6 +42,9 @@ def patch_uvicorn() -> None:
 def main(argv: list[str] | None = None) -> None:
     """Run Solara's command line (``solara run ...``) with the patched keepalive."""
     patch_uvicorn()
+    from sim.app import memdebug
+
+    memdebug.install()  # only when the environment asks (the memory benchmark)
     from solara.__main__ import main as solara_main
 
     sys.argv = ["solara", *(sys.argv[1:] if argv is None else argv)]

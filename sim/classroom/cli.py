@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sim.app.cli import ROOT, check_scenario, serve
 from sim.errors import UserError
+from sim.paths import check_out
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -51,6 +52,7 @@ def cmd_class(args: argparse.Namespace) -> int:
     host, port = args.host, int(args.port)
     if not 0 < port <= 65535:
         raise UserError("--port", None, f"expected a port number 1-65535, got {port}")
+    check_out(Path(args.out))  # debriefs are written there: refused now, not mid-class
     shown = f"[{host}]" if ":" in host else host
     local = f"http://{shown}:{port}/"
     join = local
