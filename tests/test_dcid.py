@@ -197,12 +197,15 @@ def test_exposure_growth_raises_the_incident_rate():
     from sim.run import simulate
 
     def late_over_early(growth: float) -> float:
-        r = simulate(
-            "rivalries_2000_2020", {"operations.exposure_growth": growth}, seed=3, steps=520
-        )
-        steps = [
-            e["step"] for e in r.events if e.get("kind") == "incident" and e["type"] != "crime"
-        ]
+        # three seeds pooled: a few dozen incidents in five years, so one seed is noisy
+        steps = []
+        for seed in (3, 4, 5):
+            r = simulate(
+                "rivalries_2000_2020", {"operations.exposure_growth": growth}, seed=seed, steps=520
+            )
+            steps += [
+                e["step"] for e in r.events if e.get("kind") == "incident" and e["type"] != "crime"
+            ]
         early = sum(s <= 260 for s in steps)
         return (len(steps) - early) / max(early, 1)
 

@@ -4,6 +4,7 @@ hostile values, ``--set`` pairs, a TOML writer, and checks shared by the propert
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import math
@@ -123,10 +124,14 @@ WORLD_SECTIONS = section(Scenario).map(lambda d: {k: v for k, v in d.items() if 
 @st.composite
 def hostile_doc(draw: st.DrawFn, base: st.SearchStrategy = WORLD_SECTIONS) -> dict[str, Any]:
     """A scenario document with a few keys (or sections) replaced by hostile values."""
-    doc = draw(base)
+    # copies: a hostile constant (st.just) written into and then descended through would
+    # otherwise be changed for every later example, until it held itself
+    doc = copy.deepcopy(draw(base))
     for _ in range(draw(st.integers(1, 3))):
         path = draw(st.sampled_from(PATHS + ["nope", "states.nope", "attribution.skill"]))
-        value = draw(st.one_of(HOSTILE, st.just(_deep_list(draw(st.integers(1, 200))))))
+        value = copy.deepcopy(
+            draw(st.one_of(HOSTILE, st.just(_deep_list(draw(st.integers(1, 200))))))
+        )
         node = doc
         parts = path.split(".")
         for part in parts[:-1]:
