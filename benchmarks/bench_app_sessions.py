@@ -77,6 +77,15 @@ def probe(pid: int, report: Path, timeout: float = 120.0) -> dict:
     return {}
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time a process has used so far (user + system), s (from /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
 class Sampler(threading.Thread):
     """Samples a process's RSS every 0.2 s; keeps the peak."""
 
@@ -143,6 +152,7 @@ async def run(
     snaps: dict[str, dict] = {}
     results: list[dict] = []
     all_results: list[list[dict]] = []
+    server_cpu: list[tuple[float, float]] = []  # per round: server CPU s, wall s
 
     def settle(label: str) -> dict:
         """Wait (up to settle_s) until no session is left, then probe."""
@@ -173,17 +183,25 @@ async def run(
             settle("start")
             print(f"  one session alone rendered in {warm['rendered'] or 0:.1f} s", flush=True)
             for k in range(rounds):
-                t0 = time.perf_counter()
+                t0, cpu0 = time.perf_counter(), cpu_seconds(proc.pid)
                 results = await asyncio.gather(
                     *(one_session(browser, url, int(timeout_s * 1000), t0) for _ in range(pages))
                 )
                 all_results.append(results)
+                server_cpu.append((cpu_seconds(proc.pid) - cpu0, time.perf_counter() - t0))
                 snaps[f"live{k + 1}"] = probe(proc.pid, report)
                 print(f"  round {k + 1}: all sessions done after {time.perf_counter() - t0:.0f} s")
                 for r in results:  # a student closes the tab: pagehide, the close beacon
                     await r["page"].close(run_before_unload=True)
                     await r["ctx"].close()
                 settle(f"after{k + 1}")
+            # a student who comes later: Solara's worker threads that served the class are
+            # idle (anyio stops an idle one only when new work arrives, after 10 s)
+            await asyncio.sleep(12.0)
+            later = await one_session(browser, url, int(timeout_s * 1000), time.perf_counter())
+            await later["page"].close(run_before_unload=True)
+            await later["ctx"].close()
+            settle("later")
             await browser.close()
         sampler.stop_flag.set()
         sampler.join()
@@ -200,6 +218,11 @@ async def run(
             "(one Chromium, a context each)"
         )
         print(f"  rendered: {len(rendered)}/{pages}; stepped: {len(stepped)}/{pages}")
+        cpu, wall = server_cpu[k]
+        print(
+            f"  the server's own CPU: {cpu:.0f} s over {wall:.0f} s of wall time "
+            f"({cpu / pages:.1f} s per session; the rest of the cores went to the browser)"
+        )
         if rendered:
             print(
                 f"  time to render, s: min {min(rendered):.1f}, median "
@@ -211,7 +234,8 @@ async def run(
             for e in r["errors"][:2]:
                 print(f"  page error: {e[:160]}")
     print(f"server (one process), peak RSS {sampler.peak:.0f} MB; at each point:")
-    keys = ["rss_mb", "allocated_blocks", "gc_objects", "tracemalloc_mb", "models"]
+    keys = ["rss_mb", "rssanon", "stacks_mb", "allocated_blocks", "gc_objects"]
+    keys += ["tracemalloc_mb", "models"]
     keys += ["solara_contexts", "kernel_contexts", "render_contexts", "widgets", "threads"]
     print("  " + f"{'point':<8}" + "".join(f"{k:>17}" for k in keys))
     for label, snap in snaps.items():
@@ -223,9 +247,16 @@ async def run(
         f"  after close: RSS {last['rss_mb']:.0f} MB vs start {start['rss_mb']:.0f} MB "
         f"({100 * (last['rss_mb'] / start['rss_mb'] - 1):+.1f}%, "
         f"{'within' if back else 'NOT within'} 10%); Python blocks "
-        f"{100 * (last['allocated_blocks'] / start['allocated_blocks'] - 1):+.1f}%, "
+        f"{100 * (last['allocated_blocks'] / max(start['allocated_blocks'], 1) - 1):+.1f}%, "
         f"gc objects {100 * (last['gc_objects'] / start['gc_objects'] - 1):+.1f}%"
     )
+    end = snaps.get("later", last)
+    print(
+        f"  after one more session, later: RSS {end['rss_mb']:.0f} MB "
+        f"({100 * (end['rss_mb'] / start['rss_mb'] - 1):+.1f}% of start), "
+        f"{end.get('threads')} threads"
+    )
+    print(f"  threads at start: {start.get('thread_names')}; after: {last.get('thread_names')}")
     if chains:
         a = json.loads(Path(start["types_file"]).read_text())
         b = json.loads(Path(last["types_file"]).read_text())

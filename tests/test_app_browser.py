@@ -224,3 +224,41 @@ def test_sessions_opened_together_all_render_and_step(browser, app_url):
     finally:
         for c in contexts:
             c.close()
+
+
+def test_figures_load_plotly_once_by_url(browser, app_url):
+    """Each figure widget imports plotly's bundle from the server by URL (sim.app.serve):
+    one request per page, and the websocket no longer carries a 5 MB copy per figure
+    (25.7 MB for one page before); anywidget gets longer than 2 s to load a figure.
+    """
+    import urllib.request
+
+    from sim.app.serve import ANYWIDGET_PATH, ANYWIDGET_TIMEOUT, BUNDLE_PATH
+
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    bundles: list[str] = []
+    received = [0]
+    page.on("request", lambda r: bundles.append(r.url) if BUNDLE_PATH in r.url else None)
+
+    def on_websocket(ws) -> None:
+        ws.on("framereceived", lambda payload: received.__setitem__(0, received[0] + len(payload)))
+
+    page.on("websocket", on_websocket)
+    try:
+        page.goto(app_url)
+        page.get_by_text(re.compile(r"^Time: 0(\.0)?$")).wait_for()
+        page.locator(".js-plotly-plot").nth(3).wait_for()
+    finally:
+        context.close()
+    assert len(bundles) == 1, bundles
+    assert received[0] < 5_000_000, received[0]
+    base = app_url.rstrip("/")
+    with urllib.request.urlopen(base + bundles[0][len(base) :]) as response:
+        assert response.headers["Cache-Control"].startswith("public")
+        assert len(response.read()) > 1_000_000  # plotly's whole bundle
+    with urllib.request.urlopen(base + ANYWIDGET_PATH) as response:
+        served = response.read().decode()
+    assert ANYWIDGET_TIMEOUT not in served
+    assert "AbortSignal.timeout(300000)" in served

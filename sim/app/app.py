@@ -31,6 +31,7 @@ from mesa.visualization import SolaraViz
 from mesa.visualization.utils import force_update, update_counter
 
 from sim.app import views
+from sim.app.serve import install_widget_routes
 from sim.interventions import REGISTRY, defaults
 from sim.mechanics.incidents import TYPE_LABEL
 from sim.model import CyberDiplomacyModel
@@ -399,6 +400,10 @@ def _release_memory_later() -> None:
     timer = threading.Timer(2.0, _release_memory)
     timer.daemon = True
     timer.start()
+
+
+# Under our server (sim.app.serve), figures load plotly's code once, by URL (see there).
+install_widget_routes()
 
 
 @solara.component

@@ -32,6 +32,31 @@ def rss_mb() -> float:
     return float("nan")
 
 
+def _rss_parts() -> dict[str, float]:
+    """Resident memory by kind, MB: anonymous (heaps, stacks) and file-backed (libraries)."""
+    out: dict[str, float] = {}
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(("RssAnon:", "RssFile:")):
+                out[line.split(":")[0].lower()] = round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    stacks = 0.0  # resident pages of threads' stacks (anonymous 8 MB mappings)
+    try:
+        size = rss = None
+        for line in Path("/proc/self/smaps").read_text().splitlines():
+            if line.startswith("Size:"):
+                size = int(line.split()[1])
+            elif line.startswith("Rss:"):
+                rss = int(line.split()[1])
+                if size == 8192:
+                    stacks += rss / 1024
+    except (OSError, ValueError):
+        pass
+    out["stacks_mb"] = round(stacks, 1)
+    return out
+
+
 def snapshot() -> dict[str, Any]:
     """Collect garbage, then count what is alive."""
     import tracemalloc
@@ -45,6 +70,10 @@ def snapshot() -> dict[str, Any]:
         "gc_objects": len(objs),
         "allocated_blocks": sys.getallocatedblocks(),
         "threads": threading.active_count(),
+        "thread_names": Counter(
+            "".join(c for c in t.name if not c.isdigit()) for t in threading.enumerate()
+        ).most_common(6),
+        **_rss_parts(),
         "models": types.get("AppModel", 0),
         "kernel_contexts": types.get("VirtualKernelContext", 0),
         "render_contexts": types.get("_RenderContext", 0),
