@@ -212,3 +212,23 @@ def test_exposure_growth_raises_the_incident_rate():
     flat, growing = late_over_early(0.0), late_over_early(0.25)
     assert 0.7 < flat < 1.4
     assert growing > 2.0 * flat
+
+
+@pytest.mark.parametrize("value", [10**400, float("inf"), float("nan")])
+def test_a_target_figure_beyond_any_float_is_refused_in_one_line(value):
+    """The CLI fuzz found an integer too large for a float (OverflowError, a traceback)."""
+    data = {
+        "target": [
+            {
+                "name": "a",
+                "measure": "dwell_weeks",
+                "observed": 8,
+                "low": 3,
+                "high": value,
+                "source": "x",
+                "role": "calibration",
+            }
+        ]
+    }
+    with pytest.raises(UserError, match="expected a finite number"):
+        parse_targets(data, "t.toml")

@@ -86,10 +86,13 @@ def _number(raw: dict[str, Any], key: str, src: str, where: str) -> float:
     value = raw.get(key)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise UserError(src, f"{where}.{key}", f"expected a number, got {excerpt(value)}")
-    value = float(value)
-    if not math.isfinite(value):
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond any float
+        number = math.inf
+    if not math.isfinite(number):
         raise UserError(src, f"{where}.{key}", f"expected a finite number, got {excerpt(value)}")
-    return value
+    return number
 
 
 def _text(raw: dict[str, Any], key: str, src: str, where: str, default: str | None = None) -> str:
