@@ -3,6 +3,12 @@
 Prints seconds for 520 steps of the baseline (median of 5 seeds), seconds for 520 steps
 of a 193-state world, milliseconds per step at 50, 100, 193 and 400 states, and the
 fitted exponent of cost per step against the number of states.
+
+First it times a yardstick: ten million additions in a pure Python loop. This machine's
+speed changes over a day (another tenant on the host, not load of our own): the same
+commit ran the baseline in 0.53 s and in 0.96 s on two quiet mornings, while the yardstick
+took about 2.7 s in the slower one. Compare figures from different days only with their
+yardsticks.
 """
 
 from __future__ import annotations
@@ -37,7 +43,17 @@ def per_step(n: int, steps: int = 156, seed: int = 1) -> float:
     return (time.perf_counter() - t0) / steps
 
 
+def yardstick() -> float:
+    """Seconds for ten million additions in a pure Python loop (the machine's speed now)."""
+    t0 = time.perf_counter()
+    total = 0
+    for i in range(10_000_000):
+        total += i
+    return time.perf_counter() - t0
+
+
 def main() -> None:
+    print(f"yardstick (10 million additions in a Python loop): {yardstick():.2f} s")
     base = [ten_years({}, s) for s in range(5)]
     print(
         f"baseline, 520 steps (10 years): median {statistics.median(base):.3f} s "

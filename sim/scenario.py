@@ -1857,12 +1857,15 @@ MAX_BASES = 8  # a chain of scenarios built on one another
 
 def _merge(base: Any, over: Any, key: str) -> Any:
     """``over`` merged onto ``base``: tables key by key, ``states.list`` entries by name,
-    anything else replaced.
+    anything else replaced. A ``[calibration]`` table replaces its base's whole: a
+    posterior belongs to the file that was fitted (merged, a calibration of other keys
+    would join the base's particles to its own).
     """
     if isinstance(base, dict) and isinstance(over, dict):
         out = dict(base)
         for k, v in over.items():
-            out[k] = _merge(base[k], v, f"{key}.{k}" if key else k) if k in base else v
+            merge = k in base and not (not key and k == "calibration")
+            out[k] = _merge(base[k], v, f"{key}.{k}" if key else k) if merge else v
         return out
     if key == "states.list" and isinstance(base, list) and isinstance(over, list):
         named = {x.get("name"): i for i, x in enumerate(base) if isinstance(x, dict)}

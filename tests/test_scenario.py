@@ -178,6 +178,25 @@ def test_a_scenario_builds_on_its_base(tmp_path):
     assert s.scenario.steps == 10 and s.name == "derived"
 
 
+def test_a_calibration_of_its_own_replaces_the_bases(tmp_path):
+    """A scenario calibrated on a calibrated base (un_process on rivalries): merged, the
+    base's 50 particles of 9 keys joined the new 3 of 1 key (lengths [3, 50], refused)."""
+    base = load_scenario("rivalries_2000_2020")
+    assert len(base.calibration.posterior) > 1  # the base is calibrated
+    derived = tmp_path / "derived.toml"
+    derived.write_text(
+        '[scenario]\nname = "derived"\nbase = "rivalries_2000_2020"\n'
+        '[calibration]\nfitted = ["incidents_per_year"]\n'
+        '[calibration.posterior]\n"negotiation.accommodation" = [0.5, 1.0, 2.0]\n'
+    )
+    s = load_scenario(derived)
+    assert s.calibration.posterior == {"negotiation.accommodation": [0.5, 1.0, 2.0]}
+    assert s.calibration.fitted == ["incidents_per_year"]
+    plain = tmp_path / "plain.toml"  # no calibration of its own: the base's, inherited
+    plain.write_text('[scenario]\nname = "plain"\nbase = "rivalries_2000_2020"\n')
+    assert load_scenario(plain).calibration.fitted == base.calibration.fitted
+
+
 def test_a_bad_base_is_one_line(tmp_path):
     loop = tmp_path / "loop.toml"
     loop.write_text('[scenario]\nbase = "loop.toml"\n')

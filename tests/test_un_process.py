@@ -71,6 +71,47 @@ def test_summary_counts_matches_against_the_record():
     assert gge05["p_agreement"] == 0.5 and gge05["matched_share"] == 0.5
 
 
+def test_summary_gives_the_fitted_and_the_predicted_bodies_apart():
+    agreed_all = {b: {"agreed": True, "contested": None} for b in un_process.RECORD}
+    fitted = {"GGE 2004-05", "GGE 2009-10", "GGE 2012-13", "GGE 2014-15", "GGE 2016-17"}
+    s = un_process.summarise([agreed_all], fitted=fitted)
+    assert s["split"]["fitted"] == {"bodies": 5, "matched_mean": 3.0}  # 2004-05, 2016-17 missed
+    assert s["split"]["predicted"] == {"bodies": 2, "matched_mean": 2.0}
+    assert [b["role"] for b in s["bodies"]] == ["fitted"] * 5 + ["predicted"] * 2
+    assert "fitted bodies matched: mean 3.00 of 5" in un_process.table(s)
+    unfitted = un_process.summarise([agreed_all])
+    assert unfitted["split"]["predicted"]["bodies"] == 7
+    assert "fitted bodies matched" not in un_process.table(unfitted)
+
+
+def test_a_bodys_outcome_is_measured_from_its_mandate_ending():
+    from sim.validation.measures import MEASURES, RunRecord, report_measure
+
+    events = [
+        {"kind": "mandate_ended", "organization": "GGE 2004-05", "outcome": "failure"},
+        {"kind": "mandate_ended", "organization": "GGE 2009-10", "outcome": "report"},
+    ]
+    record = RunRecord(events, 1144)
+    fn = {b: MEASURES[report_measure(b)][0] for b in un_process.RECORD}
+    assert report_measure("OEWG 2019-21") == "report_oewg_2019_21"
+    assert fn["GGE 2004-05"](record) == 0.0 and fn["GGE 2009-10"](record) == 1.0
+    assert fn["GGE 2012-13"](record) != fn["GGE 2012-13"](record)  # NaN: not ended
+
+
+def test_the_targets_split_the_record_in_time():
+    """The five GGEs of 2004-2017 may be fitted; the bodies of 2019-21 never are."""
+    from sim.validation.measures import report_measure
+    from sim.validation.targets import load_targets
+
+    root = Path(__file__).resolve().parent.parent / "scenarios"
+    t = load_targets(root / "un_process_2004_2021.targets.toml")
+    by_name = {x.name: x for x in t.targets}
+    for body, agreed in un_process.RECORD.items():
+        target = by_name[report_measure(body)]
+        assert target.observed == (1.0 if agreed else 0.0)
+        assert target.role == ("validation" if body.endswith("2019-21") else "calibration")
+
+
 @pytest.mark.slow
 def test_validate_un_process_has_a_json_form():
     r = cli("validate", "un-process", "--runs", "1", "--steps", "300", "--json")

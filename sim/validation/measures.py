@@ -230,3 +230,38 @@ def dwell_fall(r: RunRecord) -> float:
     late = _median_dwell_detected(r, 2017, 2020)
     early = _median_dwell_detected(r, 2011, 2014)
     return early / late if late > 0 else float("nan")
+
+
+# ----------------------------------------------------------------------------- the UN record
+
+# the bodies of un_process_2004_2021 whose outcome the record gives (sim.validation.un_process)
+UN_BODIES = (
+    "GGE 2004-05",
+    "GGE 2009-10",
+    "GGE 2012-13",
+    "GGE 2014-15",
+    "GGE 2016-17",
+    "OEWG 2019-21",
+    "GGE 2019-21",
+)
+
+
+def report_measure(body: str) -> str:
+    """The name of the measure of a body's outcome: ``report_gge_2004_05`` and so on."""
+    return "report_" + "".join(c if c.isalnum() else "_" for c in body.lower())
+
+
+def _report(body: str) -> Measure:
+    def fn(r: RunRecord) -> float:
+        for e in r.events:
+            if e.get("kind") == "mandate_ended" and e.get("organization") == body:
+                return 1.0 if e["outcome"] == "report" else 0.0
+        return float("nan")  # the run ended before the mandate did
+
+    return fn
+
+
+for _body in UN_BODIES:
+    measure(report_measure(_body), f"1 if {_body} ended in a consensus report, 0 if it failed")(
+        _report(_body)
+    )
