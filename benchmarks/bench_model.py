@@ -5,10 +5,10 @@ of a 193-state world, milliseconds per step at 50, 100, 193 and 400 states, and 
 fitted exponent of cost per step against the number of states.
 
 First it times a yardstick: ten million additions in a pure Python loop. This machine's
-speed changes over a day (another tenant on the host, not load of our own): the same
-commit ran the baseline in 0.53 s and in 0.96 s on two quiet mornings, while the yardstick
-took about 2.7 s in the slower one. Compare figures from different days only with their
-yardsticks.
+speed changes within minutes (the host's other tenants, not load of our own): on
+2026-11-29, with nothing else running, the same commit ran the baseline in a median of
+0.575 s with the yardstick at 0.84 s, and in 0.901 s with it at 1.41 s. Compare figures
+from different moments only with their yardsticks.
 """
 
 from __future__ import annotations
