@@ -98,6 +98,13 @@ def test_a_bodys_outcome_is_measured_from_its_mandate_ending():
     assert fn["GGE 2012-13"](record) != fn["GGE 2012-13"](record)  # NaN: not ended
 
 
+def test_a_scenario_without_the_un_bodies_is_refused_in_one_line():
+    r = cli("validate", "un-process", "--scenario", "baseline", "--runs", "1")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    (line,) = r.stderr.strip().splitlines()
+    assert "--scenario" in line and "GGE 2004-05" in line
+
+
 def test_the_targets_split_the_record_in_time():
     """The five GGEs of 2004-2017 may be fitted; the bodies of 2019-21 never are."""
     from sim.validation.measures import report_measure

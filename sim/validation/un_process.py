@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.errors import UserError
 from sim.validation.measures import UN_BODIES, report_measure
 from sim.validation.record import map_runs, posterior_draws, seeds
 
@@ -93,6 +94,14 @@ def run(target: str, args: argparse.Namespace | None = None) -> dict[str, Any]:
     overrides = parse_assignments(getattr(args, "overrides", None) or [])
     source = getattr(args, "scenario", None) or SCENARIO  # e.g. a calibrated copy
     scen = load_scenario(source)
+    missing = [b for b in UN_BODIES if b not in {x.name for x in scen.organizations.bodies}]
+    if missing:
+        raise UserError(
+            "--scenario",
+            None,
+            f"expected a scenario with the UN bodies of {SCENARIO}, e.g. a calibrated copy; "
+            f"{scen.name} lacks {', '.join(missing)}",
+        )
     fitted = roles(scen)
     draws = posterior_draws(scen, runs, seed) if fitted else []
     jobs = [
