@@ -206,7 +206,10 @@ def attribution_chance(m: CyberDiplomacyModel) -> np.ndarray:
         return cached[2]
     # a threshold of 1 would need infinite evidence; 0.999 keeps the logarithm finite
     needed = -np.log(1.0 - np.minimum(a.threshold, 0.999))
-    chance = 1.0 - np.exp(-rate * a.attacker_horizon / needed)
+    if needed > 0:
+        chance = 1.0 - np.exp(-rate * a.attacker_horizon / needed)
+    else:  # a threshold of 0: every detected incident is attributed at once, evidence or not
+        chance = np.ones_like(rate)
     m._cache["attribution_chance"] = (rate, (a.threshold, a.attacker_horizon), chance)
     return chance
 

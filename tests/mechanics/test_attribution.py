@@ -119,6 +119,15 @@ def test_attribution_chance_formula():
     np.testing.assert_allclose(attribution.attribution_chance(m), expected)
 
 
+def test_a_threshold_of_zero_is_attribution_at_once_even_without_evidence():
+    """Found by the fuzzing suite: threshold 0 with no evidence gave 0/0 (NaN deterrence)."""
+    m = _model(**{"attribution.threshold": 0.0, "attribution.evidence_rate": 0.0})
+    m.world.attribution_skill[:] = 0.0
+    with np.errstate(all="raise"):  # no 0/0, no NaN
+        chance = attribution.attribution_chance(m)
+    np.testing.assert_array_equal(chance, np.ones(m.world.n))
+
+
 def test_evidence_rate_of_a_state_without_allies_or_companies_is_its_own_skill():
     m = _model(**{"companies.count": 0, "attribution.evidence_rate": 0.2})
     w = m.world
