@@ -79,31 +79,24 @@ def test_validate_refuses_a_fitted_target_as_validation(tmp_path):
     assert "incidents_per_year" in line and "cannot be reported as validation" in line
 
 
+def _target(name: str, role: str, **changes: object) -> dict:
+    """A targets-file row measuring dwell_weeks (observed 8, band 3-29), with changes."""
+    row = {
+        "name": name,
+        "measure": "dwell_weeks",
+        "observed": 8,
+        "low": 3,
+        "high": 29,
+        "source": "x",
+        "role": role,
+    }
+    return {**row, **changes}
+
+
 def test_a_validation_target_measuring_a_fitted_figure_is_refused():
     """Even without provenance: a second name for a fitted measure is not a prediction."""
     scen = load_scenario("baseline")
-    data = {
-        "target": [
-            {
-                "name": "a",
-                "measure": "dwell_weeks",
-                "observed": 8,
-                "low": 3,
-                "high": 29,
-                "source": "x",
-                "role": "calibration",
-            },
-            {
-                "name": "b",
-                "measure": "dwell_weeks",
-                "observed": 8,
-                "low": 3,
-                "high": 29,
-                "source": "x",
-                "role": "validation",
-            },
-        ]
-    }
+    data = {"target": [_target("a", "calibration"), _target("b", "validation")]}
     with pytest.raises(UserError, match="cannot be reported as validation"):
         record.split(scen, parse_targets(data, "t.toml"))
 
@@ -217,18 +210,6 @@ def test_exposure_growth_raises_the_incident_rate():
 @pytest.mark.parametrize("value", [10**400, float("inf"), float("nan")])
 def test_a_target_figure_beyond_any_float_is_refused_in_one_line(value):
     """The CLI fuzz found an integer too large for a float (OverflowError, a traceback)."""
-    data = {
-        "target": [
-            {
-                "name": "a",
-                "measure": "dwell_weeks",
-                "observed": 8,
-                "low": 3,
-                "high": value,
-                "source": "x",
-                "role": "calibration",
-            }
-        ]
-    }
+    data = {"target": [_target("a", "calibration", high=value)]}
     with pytest.raises(UserError, match="expected a finite number"):
         parse_targets(data, "t.toml")

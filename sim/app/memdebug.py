@@ -24,21 +24,17 @@ from typing import Any
 REPORT_ENV = "CYBERDIPLOMACY_MEMORY_REPORT"
 
 
-def rss_mb() -> float:
-    """Resident memory of this process, MB."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def _rss_parts() -> dict[str, float]:
-    """Resident memory by kind, MB: anonymous (heaps, stacks) and file-backed (libraries)."""
-    out: dict[str, float] = {}
+    """Resident memory, MB: all of it (``rss_mb``), anonymous (heaps, stacks), file-backed
+    (libraries) and threads' stacks.
+    """
+    out: dict[str, float] = {"rss_mb": float("nan")}
+    names = {"VmRSS:": "rss_mb", "RssAnon:": "rssanon", "RssFile:": "rssfile"}
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(("RssAnon:", "RssFile:")):
-                out[line.split(":")[0].lower()] = round(int(line.split()[1]) / 1024, 1)
+            key = names.get(line.split(maxsplit=1)[0]) if line else None
+            if key:
+                out[key] = round(int(line.split()[1]) / 1024, 1)
     except OSError:
         pass
     stacks = 0.0  # resident pages of threads' stacks (anonymous 8 MB mappings)
@@ -66,7 +62,6 @@ def snapshot() -> dict[str, Any]:
     types = Counter(type(o).__qualname__ for o in objs)
     out: dict[str, Any] = {
         "time": time.time(),
-        "rss_mb": round(rss_mb(), 1),
         "gc_objects": len(objs),
         "allocated_blocks": sys.getallocatedblocks(),
         "threads": threading.active_count(),

@@ -159,18 +159,16 @@ def summarise(
                 "role": "fitted" if name in fitted else "predicted",
             }
         )
-    matches = [sum(r[b]["agreed"] == a for b, a in RECORD.items() if b in r) for r in per_run]
-    mean = float(np.mean(matches)) if matches else 0.0
-    split = {}
+    split, per_role = {}, []
     for role, names in (
         ("fitted", [b for b in RECORD if b in fitted]),
         ("predicted", [b for b in RECORD if b not in fitted]),
     ):
         got = [sum(r[b]["agreed"] == RECORD[b] for b in names if b in r) for r in per_run]
-        split[role] = {
-            "bodies": len(names),
-            "matched_mean": float(np.mean(got)) if got else 0.0,
-        }
+        split[role] = {"bodies": len(names), "matched_mean": float(np.mean(got)) if got else 0.0}
+        per_role.append(got)
+    matches = [f + p for f, p in zip(*per_role, strict=True)]  # of all seven, per run
+    mean = float(np.mean(matches)) if matches else 0.0
     return {
         "target": "un-process",
         "scenario": scenario,
