@@ -362,6 +362,68 @@ def test_server_command_is_production_and_loopback():
     env = server_env("baseline")
     assert env[app.SCENARIO_ENV] == "baseline"
     assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
+    assert env["PYTHONMALLOC"] == "malloc"  # freed memory can go back (sim.app.serve)
+
+
+def test_the_janitor_stops_idle_worker_threads(monkeypatch):
+    """anyio stops an idle worker thread only when new work arrives; after a class has left
+    nothing arrives, so the janitor's no-op does it (and then trims the heap)."""
+    import asyncio
+    import threading
+    import time
+
+    import anyio.to_thread
+    from anyio._backends._asyncio import WorkerThread
+
+    from sim.app import serve
+
+    monkeypatch.setattr(WorkerThread, "MAX_IDLE_TIME", 0.05)
+    trims = []
+    monkeypatch.setattr(serve, "trim_heap", lambda: trims.append(1))
+
+    async def class_then_janitor(janitor: bool) -> tuple[int, int]:
+        # six jobs at once: six worker threads, like six sessions
+        await asyncio.gather(*(anyio.to_thread.run_sync(time.sleep, 0.2) for _ in range(6)))
+        busy = threading.active_count()
+        task = asyncio.get_running_loop().create_task(serve.janitor(0.1)) if janitor else None
+        await asyncio.sleep(0.8)
+        left = threading.active_count()
+        if task:
+            task.cancel()
+        return busy, left
+
+    busy, left = asyncio.run(class_then_janitor(janitor=False))
+    assert left == busy  # without it, the idle workers stay
+    busy, left = asyncio.run(class_then_janitor(janitor=True))
+    assert left <= busy - 5 and trims  # one worker is kept for the janitor's own job
+
+
+def test_every_uvicorn_server_gets_the_janitor():
+    import asyncio
+
+    import uvicorn
+
+    from sim.app import serve
+
+    serve.install_janitor()
+    assert not serve.install_janitor()  # once is enough
+
+    async def nothing(scope, receive, send):  # an ASGI app that serves nothing
+        raise RuntimeError("not called")
+
+    config = uvicorn.Config(nothing, host="127.0.0.1", port=0, lifespan="off", log_level="error")
+    server = uvicorn.Server(config)
+
+    async def serve_briefly() -> bool:
+        task = asyncio.get_running_loop().create_task(server.serve())
+        while not server.started:
+            await asyncio.sleep(0.02)
+        running = not server._cyberdiplomacy_janitor_task.done()
+        server.should_exit = True
+        await task
+        return running
+
+    assert asyncio.run(serve_briefly())
 
 
 def test_viz_rejects_unknown_scenario_and_bad_port():

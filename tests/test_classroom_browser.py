@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 from conftest import free_port, stop, wait_for_http
 
-from sim.classroom.cli import ROOT, server_command, server_env
+from sim.app.cli import ROOT
+from sim.classroom.cli import server_command, server_env
 
 pytestmark = pytest.mark.browser
 

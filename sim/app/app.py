@@ -31,7 +31,7 @@ from mesa.visualization import SolaraViz
 from mesa.visualization.utils import force_update, update_counter
 
 from sim.app import views
-from sim.app.serve import install_widget_routes
+from sim.app.serve import install_widget_routes, trim_heap
 from sim.interventions import REGISTRY, defaults
 from sim.mechanics.incidents import TYPE_LABEL
 from sim.model import CyberDiplomacyModel
@@ -378,15 +378,11 @@ def _drop_widget_file_watchers() -> int:
 
 def _release_memory() -> None:
     """Collect a closed session's model and hand freed memory back to the system."""
-    import ctypes
     import gc
 
     _drop_widget_file_watchers()
     gc.collect()
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)  # glibc keeps freed heap pages otherwise
-    except (OSError, AttributeError):  # not glibc
-        pass
+    trim_heap()
     log = logging.getLogger("solara.cyberdiplomacy")  # shown with --log-level info
     if log.isEnabledFor(logging.INFO):
         alive = sum(1 for o in gc.get_objects() if isinstance(o, AppModel))

@@ -38,14 +38,25 @@ def server_command(host: str = "127.0.0.1", port: int = 8765) -> list[str]:
     ]
 
 
-def server_env(scenario: str | None = None) -> dict[str, str]:
-    """The server's environment: `sim` importable, no telemetry, the first scenario."""
-    from sim.app.app import SCENARIO_ENV
-
+def base_env() -> dict[str, str]:
+    """What every server of ours runs with: `sim` importable, no telemetry, a light theme,
+    and the system's memory allocator (``PYTHONMALLOC=malloc``, unless set already): with
+    Python's own, a class's memory stayed with the server after the class had left
+    (sim.app.serve, "memory after a class leaves").
+    """
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"  # nothing leaves the machine
     env.setdefault("SOLARA_THEME_VARIANT", "light")
+    env.setdefault("PYTHONMALLOC", "malloc")
+    return env
+
+
+def server_env(scenario: str | None = None) -> dict[str, str]:
+    """The server's environment: `sim` importable, no telemetry, the first scenario."""
+    from sim.app.app import SCENARIO_ENV
+
+    env = base_env()
     if scenario:
         env[SCENARIO_ENV] = scenario
     return env

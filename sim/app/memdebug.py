@@ -53,6 +53,50 @@ def _rss_parts() -> dict[str, float]:
     return out
 
 
+def _pymalloc() -> dict[str, float]:
+    """Python's small-object allocator, MB: arenas mapped (``arenas_mb``) and what their
+    live blocks hold (``blocks_mb``); the rest is free space kept inside arenas that
+    still hold a live block (from ``sys._debugmallocstats``, which writes to fd 2).
+    """
+    import tempfile
+
+    out: dict[str, float] = {}
+    try:
+        with tempfile.TemporaryFile() as tmp:
+            sys.stderr.flush()
+            saved = os.dup(2)
+            try:
+                os.dup2(tmp.fileno(), 2)
+                sys._debugmallocstats()
+            finally:
+                os.dup2(saved, 2)
+                os.close(saved)
+            tmp.seek(0)
+            text = tmp.read().decode("ascii", "replace")
+    except (OSError, AttributeError):
+        return out
+    for line in text.splitlines():
+        figure = line.rsplit("=", 1)[-1].strip().replace(",", "")
+        if "arenas * " in line and figure.isdigit():
+            out["arenas_mb"] = round(int(figure) / 2**20, 1)
+        elif line.startswith("# bytes in allocated blocks") and figure.isdigit():
+            out["blocks_mb"] = round(int(figure) / 2**20, 1)
+    return out
+
+
+def _trim() -> float:
+    """Hand glibc's free heap pages back to the system (``malloc_trim(0)``); the RSS
+    after, MB (NaN where there is no glibc).
+    """
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        return float("nan")
+    return _rss_parts()["rss_mb"]
+
+
 def snapshot() -> dict[str, Any]:
     """Collect garbage, then count what is alive."""
     import tracemalloc
@@ -69,6 +113,7 @@ def snapshot() -> dict[str, Any]:
             "".join(c for c in t.name if not c.isdigit()) for t in threading.enumerate()
         ).most_common(6),
         **_rss_parts(),
+        **_pymalloc(),
         "models": types.get("AppModel", 0),
         "kernel_contexts": types.get("VirtualKernelContext", 0),
         "render_contexts": types.get("_RenderContext", 0),
@@ -102,6 +147,8 @@ def snapshot() -> dict[str, Any]:
         out["solara_contexts"] = len(kernel_context.contexts)
     except Exception:  # noqa: BLE001
         pass
+    if os.environ.get(REPORT_ENV + "_TRIM"):
+        out["rss_trimmed_mb"] = _trim()
     if tracemalloc.is_tracing():
         current, peak = tracemalloc.get_traced_memory()
         out["tracemalloc_mb"] = round(current / 2**20, 1)

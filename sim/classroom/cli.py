@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import os
 import socket
 import sys
 from pathlib import Path
 
-from sim.app.cli import ROOT, check_scenario, serve
+from sim.app.cli import base_env, check_scenario, serve
 from sim.errors import UserError
 from sim.paths import check_out
 
@@ -21,15 +20,12 @@ def server_command(host: str = "127.0.0.1", port: int = 8766) -> list[str]:
 
 
 def server_env(scenario: str, out: str | Path, join: str) -> dict[str, str]:
-    """The server's environment: `sim` importable, no telemetry, the scenario offered
-    first, where debriefs go and the join address the instructor's page shows.
+    """The server's environment (sim.app.cli.base_env), the scenario offered first, where
+    debriefs go and the join address the instructor's page shows.
     """
     from sim.classroom.pages import JOIN_ENV, SCENARIO_ENV
 
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
-    env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"  # nothing leaves the machine
-    env.setdefault("SOLARA_THEME_VARIANT", "light")
+    env = base_env()
     env[SCENARIO_ENV] = scenario
     env["CYBERDIPLOMACY_CLASS_OUT"] = str(Path(out).resolve())
     env[JOIN_ENV] = join

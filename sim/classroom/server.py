@@ -73,6 +73,9 @@ def app():  # noqa: ANN201
         Route(f"{API}/decide", decide, methods=["POST"]),
         Route(f"{API}/view", view, methods=["GET"]),
     ]
+    from sim.app.serve import install_janitor
+
+    install_janitor()  # a class's memory goes back once it has left
     ROOMS.start()
     return solara_starlette.app
 
