@@ -363,6 +363,7 @@ def test_server_command_is_production_and_loopback():
     assert env[app.SCENARIO_ENV] == "baseline"
     assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
     assert env["PYTHONMALLOC"] == "malloc"  # freed memory can go back (sim.app.serve)
+    assert env["SOLARA_KERNEL_CULL_TIMEOUT"] == "15m"  # not Solara's 24 hours
 
 
 def test_the_janitor_stops_idle_worker_threads(monkeypatch):

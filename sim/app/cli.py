@@ -12,6 +12,9 @@ from sim.errors import UserError
 
 ROOT = Path(__file__).resolve().parents[2]  # the folder holding the `sim` package
 APP_MODULE = "sim.app.app"
+# how long a session whose page vanished without its close message waits for the page to
+# reconnect (a network drop, a laptop lid) before its world is freed; Solara's default: 24h
+SESSION_KEPT = "15m"
 
 
 def server_command(host: str = "127.0.0.1", port: int = 8765) -> list[str]:
@@ -42,13 +45,16 @@ def base_env() -> dict[str, str]:
     """What every server of ours runs with: `sim` importable, no telemetry, a light theme,
     and the system's memory allocator (``PYTHONMALLOC=malloc``, unless set already): with
     Python's own, a class's memory stayed with the server after the class had left
-    (sim.app.serve, "memory after a class leaves").
+    (sim.app.serve, "memory after a class leaves"). A session whose page went away without
+    saying so (its close message lost) is kept for ``SESSION_KEPT`` in case the page
+    reconnects, not Solara's default of 24 hours (``SOLARA_KERNEL_CULL_TIMEOUT`` overrides).
     """
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"  # nothing leaves the machine
     env.setdefault("SOLARA_THEME_VARIANT", "light")
     env.setdefault("PYTHONMALLOC", "malloc")
+    env.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", SESSION_KEPT)
     return env
 
 
