@@ -27,7 +27,7 @@ from sim.agents import (
     ThreatActor,
 )
 from sim.control import Controls
-from sim.errors import UserError
+from sim.errors import UserError, excerpt
 from sim.mechanics import attribution, diplomacy, operations, response, windows
 from sim.mechanics.enforcement import Enforcement
 from sim.mechanics.incidents import IncidentTable
@@ -232,7 +232,14 @@ class CyberDiplomacyModel(mesa.Model):
 
         # organisations
         oc = cfg.organizations
-        for b in oc.bodies:
+        for i, b in enumerate(oc.bodies):
+            members = self._members(b.members)
+            if not len(members):  # an empty list, an empty bloc, state_N beyond the count
+                raise UserError(
+                    cfg.source,
+                    f"organizations.bodies.{i}.members",
+                    f"expected at least one state of this world, got {excerpt(b.members)}",
+                )
             agenda = np.array(
                 [self.catalogue.ids.index(x) for x in b.agenda if x in self.catalogue.ids]
                 or range(self.catalogue.size)
@@ -241,7 +248,7 @@ class CyberDiplomacyModel(mesa.Model):
                 self,
                 b.name,
                 b.kind,
-                self._members(b.members),
+                members,
                 b.decision_rule or oc.decision_rule,
                 b.cadence or oc.cadence,
                 b.rounds or oc.rounds,

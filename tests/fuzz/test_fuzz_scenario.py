@@ -176,3 +176,12 @@ def parse_value_raw(text):
     import tomllib
 
     return tomllib.loads(f"v = {text}")["v"]
+
+
+@pytest.mark.parametrize("members", [[], ["state_99"]])
+def test_a_body_without_members_is_refused_before_week_one(members):
+    """Found by test_set_valid_values: a body whose members resolve to no state held a
+    session of nobody and failed with an IndexError."""
+    body = {"name": "x", "members": members}
+    with pytest.raises(UserError, match=r"organizations\.bodies\.0\.members: expected at least"):
+        simulate(load_scenario("baseline", {"organizations.bodies": [body]}), seed=0, steps=3)
