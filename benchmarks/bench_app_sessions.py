@@ -53,6 +53,9 @@ from sim.app.memdebug import REPORT_ENV  # noqa: E402
 from sim.app.serve import JANITOR_INTERVAL  # noqa: E402
 
 CULL_S = 20  # seconds the benchmark's server keeps a session whose page vanished
+# the server's janitor (sim.app.serve) stops idle worker threads and trims the heap within
+# two of its rounds: the "idle" point is measured this long after the last session ended
+IDLE_WAIT_S = 2 * JANITOR_INTERVAL + 10.0
 
 VIEWPORT = {"width": 1300, "height": 900}
 
@@ -215,9 +218,7 @@ async def run(
                 print(f"  round {k + 1}: all sessions done after {time.perf_counter() - t0:.0f} s")
                 await close_tabs(results)
                 settle(f"after{k + 1}")
-                # the server's janitor (sim.app.serve) stops idle worker threads and trims
-                # the heap within two of its rounds
-                time.sleep(2 * JANITOR_INTERVAL + 10.0)
+                time.sleep(IDLE_WAIT_S)
                 snaps[f"idle{k + 1}"] = probe(proc.pid, report)
             # a student who comes later: Solara's worker threads that served the class are
             # idle (anyio stops an idle one only when new work arrives, after 10 s)
@@ -273,7 +274,7 @@ async def run(
         f"({100 * (closed['rss_mb'] / start['rss_mb'] - 1):+.1f}% of start)"
     )
     print(
-        f"  {2 * JANITOR_INTERVAL + 10:.0f} s later: RSS {last['rss_mb']:.0f} MB vs start "
+        f"  {IDLE_WAIT_S:.0f} s later: RSS {last['rss_mb']:.0f} MB vs start "
         f"{start['rss_mb']:.0f} MB ({100 * (last['rss_mb'] / start['rss_mb'] - 1):+.1f}%, "
         f"{'within' if back else 'NOT within'} 10%); gc objects "
         f"{100 * (last['gc_objects'] / start['gc_objects'] - 1):+.1f}%"

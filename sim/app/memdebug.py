@@ -85,15 +85,10 @@ def _pymalloc() -> dict[str, float]:
 
 
 def _trim() -> float:
-    """Hand glibc's free heap pages back to the system (``malloc_trim(0)``); the RSS
-    after, MB (NaN where there is no glibc).
-    """
-    import ctypes
+    """The RSS, MB, after glibc's free heap pages are handed back (sim.app.serve.trim_heap)."""
+    from sim.app.serve import trim_heap
 
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        return float("nan")
+    trim_heap()
     return _rss_parts()["rss_mb"]
 
 
