@@ -257,6 +257,7 @@ class CyberDiplomacyModel(mesa.Model):
                 agenda,
                 b.last_session,
                 b.delegation_expertise,
+                b.chair_summary,
             )
 
         self.operation_types = [t for t, v in cfg.operations.type_mix.items() if v > 0]

@@ -136,6 +136,11 @@ def _proposal(e: Event) -> str:
 def _agreement(e: Event) -> str:
     signed = e.get("signatories") or []
     rule = RULE_LABEL.get(str(e.get("rule")), "")
+    if e.get("outcome") == "reaffirmation":
+        return (
+            f"{e.get('organization', 'An organisation')} adopted a report that reaffirms "
+            f"what earlier texts agreed ({_text(e.get('text'))}); nothing new was agreed."
+        )
     return (
         f"{e.get('organization', 'An organisation')} adopted a text {rule}: "
         f"{len(signed)} of {e.get('members', len(signed))} members signed "
@@ -154,6 +159,20 @@ def _session_failed(e: Event) -> str:
     return (
         f"The {org} session ended without agreement {rule}; {_names(obj)} still objected{on}."
     ).replace("  ", " ")
+
+
+def _chair_summary(e: Event) -> str:
+    kept = e.get("kept") or []
+    rest = (
+        f"the rest ({', '.join(map(str, kept))}) goes back to the members"
+        if kept
+        else ("nothing new is left to agree")
+    )
+    return (
+        f"The chair of {e.get('organization')} moved the contested items "
+        f"({', '.join(map(str, e.get('items') or [])) or 'none'}) into a chair's summary; "
+        f"{rest}."
+    )
 
 
 def _track_opened(e: Event) -> str:
@@ -247,6 +266,7 @@ NARRATORS: dict[str, Callable[[Event], str]] = {
     "session_failed": _session_failed,
     "accession": _accession,
     "track_opened": _track_opened,
+    "chair_summary": _chair_summary,
     "review": _review,
     "mandate_ended": _mandate_ended,
     "shock": _shock,

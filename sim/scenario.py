@@ -841,6 +841,14 @@ class BodySpec:
         max=1.0,
     )
     agenda: list[str] = opt([], "item ids on the agenda (empty: the whole catalogue)")
+    chair_summary: bool = opt(
+        False,
+        "when a session fails, the chair moves the items objected to into a chair's summary "
+        "and puts the rest to the members; if nothing new is left, the report reaffirms "
+        "what earlier texts agreed on the body's items",
+        source="OEWG chair's summary A/AC.290/2021/CRP.3 beside the report A/75/816; the "
+        "2021 GGE's compendium of national views on international law, A/76/136",
+    )
 
 
 @dataclass
@@ -1139,6 +1147,16 @@ class Negotiation:
         source="the joint-decision trap: Scharpf (1988) Public Administration 66:239",
         min=0.0,
         max=100.0,
+    )
+    red_line: float = opt(
+        10.0,
+        "loss on a single item (against the status quo) beyond which a member objects, "
+        "whatever the rest of the text gives it (10: none; an item's loss stays below 3)",
+        unit="utility",
+        source="non-compensatory red lines: the 2017 GGE's impasse over self-defence, "
+        "countermeasures and humanitarian law (A/72/327; Henriksen 2019, J. Cybersecurity 5:1)",
+        min=0.0,
+        max=10.0,
     )
     ratchet: float = opt(
         1.0,

@@ -26,6 +26,23 @@ NORM_ROLES = {
 }
 
 
+# the numeric fields of a catalogue item: default and upper bound (all start at 0).
+# `security` (utility per commitment) and `constraint` (share) as in the module docs;
+# `contested`: utility per commitment a state loses on the item for each point of
+# sovereignty concern above states.position_pivot (rules on self-defence and
+# countermeasures seen as legitimising force: Cuba's statement to the 2017 GGE; Henriksen
+# 2019, Journal of Cybersecurity 5:1); `in_force`: the commitment that states holding
+# existing international law already applies see in force, scaled by 1 - sovereignty
+# concern (the United States' and the EU's position since 2004: existing law suffices;
+# Maurer 2011, Belfer Center discussion paper 2011-11). See sim.mechanics.negotiation.
+ITEM_FIELDS = {
+    "security": (0.5, 1.0),  # catalogue data, not coefficients: each item sets its own
+    "constraint": (0.5, 1.0),  # default and bound of a catalogue field
+    "contested": (0.0, 5.0),  # bound: above 5 an item costs more than any security gain
+    "in_force": (0.0, 1.0),  # a commitment level
+}
+
+
 @dataclass
 class Catalogue:
     """A catalogue of norms (default: UN GGE 2015, A/70/174 para. 13 (a)-(k))."""
@@ -40,8 +57,16 @@ class Catalogue:
     # items a body takes up only once these are agreed (indices), one list per item
     requires: list[list[int]] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)  # see AGENDA_TOPICS
+    # (K,) how far states that put sovereignty first see the item as a threat, and the
+    # level states that hold existing law applies see in force already (ITEM_FIELDS)
+    contested: np.ndarray | None = None
+    in_force: np.ndarray | None = None
 
     def __post_init__(self) -> None:
+        if self.contested is None:
+            self.contested = np.zeros(len(self.ids))
+        if self.in_force is None:
+            self.in_force = np.zeros(len(self.ids))
         if not self.requires:
             self.requires = [[] for _ in self.ids]
         if not self.topics:
@@ -91,15 +116,17 @@ def load_catalogue(name_or_path: str, source: str = "norms.catalogue") -> Catalo
                 raise UserError(src, f"norm.{k}.{key}", "expected a string")
         if "sovereignty" in norm:
             raise UserError(src, f"norm.{k}.sovereignty", "renamed: use constraint")
-        for key in ("security", "constraint"):
-            value = norm.get(key, 0.5)
+        for key, (default, top) in ITEM_FIELDS.items():
+            value = norm.get(key, default)
             if (
                 isinstance(value, bool)
                 or not isinstance(value, (int, float))
-                or not 0 <= value <= 1  # also refuses NaN
+                or not 0 <= value <= top  # also refuses NaN
             ):
                 raise UserError(
-                    src, f"norm.{k}.{key}", f"expected a number in [0, 1], got {excerpt(value)}"
+                    src,
+                    f"norm.{k}.{key}",
+                    f"expected a number in [0, {top:g}], got {excerpt(value)}",
                 )
         topic = norm.get("topic", "norms")
         if topic not in AGENDA_TOPICS:
@@ -135,6 +162,8 @@ def load_catalogue(name_or_path: str, source: str = "norms.catalogue") -> Catalo
         titles=[n["title"] for n in norms],
         security=np.array([float(n.get("security", 0.5)) for n in norms]),
         constraint=np.array([float(n.get("constraint", 0.5)) for n in norms]),
+        contested=np.array([float(n.get("contested", 0.0)) for n in norms]),
+        in_force=np.array([float(n.get("in_force", 0.0)) for n in norms]),
         violated_by=violated,
         roles=roles,
         requires=requires,

@@ -95,6 +95,7 @@ EXAMPLES = {
         "rule": "consensus",
     },
     "session_failed": {"organization": "OSCE", "rule": "silence", "objectors": ["State 4"]},
+    "chair_summary": {"organization": "OEWG", "items": ["law_detail"], "kept": ["cbm"]},
     "punishment": {"accused": "State 6", "punishers": ["State 1", "State 2"]},
     "track2": {"think_tank": "Institute 1", "states": ["State 1", "State 8"], "trust": 0.45},
     "intervention": {
@@ -113,6 +114,14 @@ def test_every_kind_is_a_sentence(kind):
     text = narrate(e)
     assert text.startswith("Week 7: ") and text.endswith(".")
     assert "Event '" not in text  # not the generic fallback
+
+
+def test_a_reaffirmation_and_a_chairs_summary_say_what_happened():
+    e = {"step": 9, "kind": "agreement", **EXAMPLES["agreement"], "outcome": "reaffirmation"}
+    assert "reaffirms what earlier texts agreed" in narrate(e)
+    e = {"step": 9, "kind": "chair_summary", "organization": "OEWG", "items": ["law"], "kept": []}
+    assert "moved the contested items (law)" in narrate(e)
+    assert "nothing new is left" in narrate(e)
 
 
 def test_detection_does_not_name_the_culprit():

@@ -305,3 +305,102 @@ def test_lobby_moves_toward_the_target():
     after_gap = np.abs(after - target).sum(axis=1)
     np.testing.assert_allclose(after_gap, (1 - pull) * before_gap)
     np.testing.assert_array_equal(after[0], ideal[0])
+
+
+# ----------------------------------------------------------------------------- red lines
+
+
+def _two_items():
+    """Two members; member 1 gains much on item 0 and loses a little on item 1 when the
+    text is at member 0's best (1, 1)."""
+    ideal = np.array([[1.0, 1.0], [1.0, 0.0]])
+    security = np.zeros((2, 2))
+    sovereignty = np.zeros(2)
+    return ideal, security, sovereignty
+
+
+def _one_round(params, held=None, security=None):
+    ideal, plain, sovereignty = _two_items()
+    security = plain if security is None else security
+    return run_session(
+        ideal,
+        security,
+        sovereignty,
+        np.ones(2),
+        np.ones(2),
+        rule="consensus",
+        qualified_majority=0.67,
+        rounds=1,
+        params=params,
+        rng=np.random.default_rng(0),
+        floor=np.array([1.0, 0.3]),
+        influence=np.array([1.0, 1e-9]),
+        held=held,
+    )
+
+
+def test_a_red_line_makes_a_member_object_whatever_else_the_text_gives():
+    loose = Negotiation(reservation=-1.0, caution=0.0)
+    assert _one_round(loose).agreed  # item 0 outweighs the small loss on item 1
+    strict = Negotiation(reservation=-1.0, caution=0.0, red_line=0.05)
+    result = _one_round(strict)
+    assert not result.agreed
+    assert not result.rounds[-1].accepts[1] and result.rounds[-1].accepts[0]
+
+
+def test_a_text_below_what_a_member_holds_in_force_is_a_step_back():
+    from sim.mechanics.negotiation import item_gains, step_back
+
+    params = Negotiation(reservation=-1.0, caution=0.0, red_line=0.2)
+    ideal, security, sovereignty = _two_items()
+    security = np.full((2, 2), 0.5)
+    text = np.array([1.0, 0.2])
+    held = np.array([[0.0, 0.9], [0.0, 0.0]])
+    back = step_back(text, held, security, params)
+    assert back[0, 1] == pytest.approx(params.security_weight * 0.5 * 0.7)
+    assert (back[0, 0], back[1, 1]) == (0.0, 0.0)
+    plain = item_gains(text, ideal, security, sovereignty, params)
+    assert item_gains(text, ideal, security, sovereignty, params, held=held)[0, 1] == (
+        pytest.approx(plain[0, 1] - back[0, 1])
+    )
+
+    # member 0 wants 0.3 on item 1 and holds 0.95 in force: a text at 0.3 is a step back
+    def session(held):
+        return run_session(
+            np.array([[1.0, 0.3], [1.0, 0.0]]),
+            np.full((2, 2), 0.5),
+            np.zeros(2),
+            np.ones(2),
+            np.ones(2),
+            rule="consensus",
+            qualified_majority=0.67,
+            rounds=1,
+            params=Negotiation(reservation=-1.0, caution=0.0, red_line=0.02),
+            rng=np.random.default_rng(0),
+            floor=np.array([1.0, 0.3]),
+            influence=np.array([1e-9, 1.0]),
+            held=held,
+        )
+
+    assert session(None).agreed
+    result = session(np.array([[0.0, 0.95], [0.0, 0.0]]))
+    assert not result.agreed and not result.rounds[-1].accepts[0]
+
+
+def test_under_accommodation_an_objector_holds_out_for_its_best_text():
+    from sim.mechanics.negotiation import _conceded
+
+    # member 0 wants everything, member 1 little; member 1 objects in round 1
+    ideal = np.array([[1.0], [0.1]])
+    zeros = np.zeros((2, 1))
+    params = Negotiation(accommodation=3.0, caution=0.0, misjudgement=0.0)
+    args = (ideal, zeros, np.zeros(2), np.ones(2), np.ones(2))
+    kw = dict(rule="consensus", qualified_majority=0.67, rounds=6, params=params)
+    # member 0 accepts every text (a forced vote), so only member 1 is heard more
+    r = run_session(*args, **kw, rng=np.random.default_rng(0), forced=np.array([1, -1]))
+    assert not r.rounds[0].accepts[1]
+    best = best_text(ideal, zeros, np.zeros(2), params)[:, 0]
+    first = r.rounds[0].text[0]
+    moved = best[0] + _conceded(2 / 6, np.ones(1), 0.0)[0] * (first - best[0])
+    # round 2: member 0 concedes toward the draft; member 1 offers its best, heard 4 times
+    assert r.rounds[1].text[0] == pytest.approx((moved + 4.0 * best[1]) / 5.0)

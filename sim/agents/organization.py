@@ -24,6 +24,32 @@ def sovereignty_cost(m: CyberDiplomacyModel, members: np.ndarray, items: np.ndar
     return concern[:, None] * m.catalogue.constraint[items][None, :]
 
 
+def negotiating_security(
+    m: CyberDiplomacyModel, members: np.ndarray, items: np.ndarray
+) -> np.ndarray:
+    """(members, items) what members expect to gain from a text on each item
+    (:func:`sim.mechanics.diplomacy.security_value`), less what a contested item costs a
+    state that puts sovereignty first: ``contested_k * max(0, sigma_i - position_pivot)``
+    per unit of commitment, so its value may fall below zero at any level.
+    """
+    value = security_value(m)[np.ix_(members, items)]
+    contested = m.catalogue.contested[items]
+    if not contested.any():
+        return value
+    pivot = m.config.states.position_pivot
+    above = np.maximum(m.world.sovereignty_concern[members] - pivot, 0.0)
+    return value - above[:, None] * contested[None, :]
+
+
+def held_in_force(m: CyberDiplomacyModel, members: np.ndarray, items: np.ndarray) -> np.ndarray:
+    """(members, items) the commitment each member holds existing law already sets on each
+    item: the item's ``in_force`` times ``1 - sovereignty concern``; a text below it is a
+    step back (:func:`sim.mechanics.negotiation.step_back`).
+    """
+    concern = m.world.sovereignty_concern[members]
+    return (1.0 - concern)[:, None] * m.catalogue.in_force[items][None, :]
+
+
 class InternationalOrganization(mesa.Agent):
     """A body that negotiates norm texts and may run confidence-building measures.
 
@@ -48,6 +74,7 @@ class InternationalOrganization(mesa.Agent):
         agenda: np.ndarray,
         last_session: int = 0,
         delegation_expertise: float = 0.0,
+        chair_summary: bool = False,
     ) -> None:
         super().__init__(model)
         self.name = name
@@ -61,6 +88,7 @@ class InternationalOrganization(mesa.Agent):
         self.agenda = agenda  # item indices
         self.last_week = last_session  # the mandate ends after this week (0: never)
         self.delegation_expertise = delegation_expertise  # experts seated (GGE), else 0
+        self.chair_summary = chair_summary  # contested items go to a chair's summary
         self.sessions = 0
         # what each agreement binds: (item indices, commitment levels, signatory indices)
         self.treaties: list[tuple[np.ndarray, np.ndarray, set[int]]] = []
@@ -158,22 +186,92 @@ class InternationalOrganization(mesa.Agent):
         and values items with the windows and hardening of :mod:`sim.mechanics.windows`.
         A failure names each objector and the item it objected to most.
         """
-        from sim.mechanics.negotiation import item_gains, run_session
-
         self.accessions()
-        m = self.model
-        w = m.world
-        cat = m.catalogue
-        mem = self.members
         ag = self.open_agenda()
-        cfg = m.config
         self.sessions += 1
         if not len(ag):
             record = self._record([], [], False, [], [])
             self._log_failure([], [], reason="nothing on the agenda can be taken up yet")
             return record
-        security = security_value(m)[np.ix_(mem, ag)]
+        record = self._negotiate(ag)
+        if record["agreed"] or not self.chair_summary:
+            return record
+        # the chair moves what was objected to into a chair's summary; the rest is put to
+        # the members, and if nothing new is left the report reaffirms what was agreed
+        cat = self.model.catalogue
+        moved = {o["item"] for o in record["objections"]}
+        rest = np.array([k for k in ag if cat.ids[k] not in moved], dtype=int)
+        self.model.log(
+            "chair_summary",
+            actors=[self.name],
+            organization=self.name,
+            items=sorted(moved),
+            kept=[cat.ids[k] for k in rest],
+        )
+        if len(rest):
+            record = self._negotiate(rest)
+        return record if record["agreed"] else self._reaffirm(record)
+
+    def _reaffirm(self, record: dict) -> dict:
+        """A report that restates the levels earlier texts agreed on the body's items,
+        adopted unless it crosses some member's red line (or a student objects).
+        """
+        from sim.mechanics.negotiation import item_gains
+
+        m = self.model
+        w = m.world
+        mem = self.members
+        items = np.array([k for k in self.agenda if w.agreed[k] > 0], dtype=int)
+        if not len(items):
+            return record
+        levels = w.agreed[items].copy()
+        gains = item_gains(
+            levels,
+            w.ideal[np.ix_(mem, items)],
+            negotiating_security(m, mem, items),
+            sovereignty_cost(m, mem, items),
+            m.config.negotiation,
+            status_quo=w.adopted[np.ix_(mem, items)],
+            held=held_in_force(m, mem, items),
+        )
+        forced = decide(m, "votes", self.name, None, members=mem)
+        objects = gains.min(axis=1) < -m.config.negotiation.red_line
+        if forced is not None:
+            objects = np.where(forced < 0, objects, forced == 0)
+        if objects.any():
+            return record
+        ids = [m.catalogue.ids[k] for k in items]
+        text = {i: round(float(x), RECORD_DIGITS) for i, x in zip(ids, levels, strict=True)}
+        self.treaties.append((items, levels, set()))
+        self.failed_in_row = 0
+        record.update(agreed=True, reaffirmed=ids, text=text)
+        self.history[-1].update(agreed=True, reaffirmed=ids)
+        m.log(
+            "agreement",
+            actors=[self.name],
+            organization=self.name,
+            text=text,
+            signatories=[],
+            members=len(mem),
+            rule=self.decision_rule,
+            outcome="reaffirmation",
+        )
+        return record
+
+    def _negotiate(self, ag: np.ndarray) -> dict:
+        """One round of negotiation on the items ``ag``: run the session, record it, and
+        adopt the text or log the failure (who objected to which item).
+        """
+        from sim.mechanics.negotiation import item_gains, run_session
+
+        m = self.model
+        w = m.world
+        cat = m.catalogue
+        mem = self.members
+        cfg = m.config
+        security = negotiating_security(m, mem, ag)
         sovereignty = sovereignty_cost(m, mem, ag)
+        held = held_in_force(m, mem, ag) if cat.in_force[ag].any() else None
         mediator = mediator_for(m, mem)
         # a state publicly named for attacks carries less weight in the chair's draft
         influence = (
@@ -202,6 +300,7 @@ class InternationalOrganization(mesa.Agent):
             influence=influence,
             floor=agenda.floor(m, ag),
             forced=decide(m, "votes", self.name, None, members=mem),
+            held=held,
         )
         item_ids = [cat.ids[k] for k in ag]
         names = [w.names[i] for i in mem]
@@ -233,6 +332,7 @@ class InternationalOrganization(mesa.Agent):
                 sovereignty,
                 cfg.negotiation,
                 status_quo=status_quo,
+                held=held,
             )
             for i in np.nonzero(~last.accepts)[0]:
                 k = int(np.argmin(gains[i]))

@@ -62,6 +62,8 @@ from sim.scenario import DECISION_RULES, Negotiation
 INITIAL_CONCESSION = Negotiation.initial_concession
 
 _MIN_BETA = 1e-6
+# [negotiation] red_line at or above this draws no red lines (the default, and the bound)
+NO_RED_LINE = 10.0
 
 
 # ----------------------------------------------------------------------------- results
@@ -135,19 +137,35 @@ def item_gains(
     sovereignty: np.ndarray,
     params: Negotiation,
     status_quo: np.ndarray | None = None,
+    held: np.ndarray | None = None,
 ) -> np.ndarray:
     """What each member gains (or loses) on each item of a text against the status quo,
-    (m, K): the terms of :func:`utility` before they are averaged. A member that objects
-    objects most to the item where it loses most.
+    (m, K): the terms of :func:`utility` before they are averaged, less the step back of
+    a text below what a member ``held`` in force (:func:`step_back`). A member that
+    objects objects most to the item where it loses most.
     """
     ideal = np.asarray(ideal, dtype=float)
     security = np.asarray(security, dtype=float)
     sovereignty = np.asarray(sovereignty, dtype=float)
     x0 = _status_quo(status_quo, ideal)
     text = np.asarray(text, dtype=float)
-    return _per_item(text, ideal, security, sovereignty, params) - _per_item(
+    gains = _per_item(text, ideal, security, sovereignty, params) - _per_item(
         x0, ideal, security, sovereignty, params
     )
+    return gains if held is None else gains - step_back(text, held, security, params)
+
+
+def step_back(
+    text: np.ndarray, held: np.ndarray, security: np.ndarray, params: Negotiation
+) -> np.ndarray:
+    """(m, K) what a text that says less than a member holds in force costs it: the
+    security of the commitment it would concede, ``security_weight * s_ik * (h_ik - x_k)``
+    where the text is below ``h_ik``. A state that holds that existing international law
+    already governs an item reads a weaker text as a step back from the law (the United
+    States' refusal of a 2017 report that did not affirm self-defence and countermeasures).
+    It counts toward red lines, not toward a text's utility.
+    """
+    return params.security_weight * security * np.maximum(held - text, 0.0)
 
 
 def _status_quo(status_quo: np.ndarray | None, ideal: np.ndarray) -> np.ndarray:
@@ -290,6 +308,7 @@ def run_session(
     influence: np.ndarray | None = None,
     floor: np.ndarray | None = None,
     forced: np.ndarray | None = None,
+    held: np.ndarray | None = None,
 ) -> SessionResult:
     """Run one negotiation session of a body's members (protocol in the module docstring).
 
@@ -315,6 +334,8 @@ def run_session(
             already agreed; default none.
         forced: per member 1 accepts every text, 0 objects to every text, -1 judges for
             itself (a student's vote, :mod:`sim.control`); default: all judge.
+        held: commitment per member and item it holds already in force, (m, K); a text
+            below it is a step back that counts toward red lines (:func:`step_back`).
 
     Returns:
         A :class:`SessionResult`; ``round`` and ``RoundRecord.round`` count from 1.
@@ -357,9 +378,15 @@ def run_session(
     heard = np.ones(m)  # how much more the chair weighs a member for its past objections
     records: list[RoundRecord] = []
     text = anchor
+    # red lines: each member's value of each item of the status quo, once per session
+    lines = params.red_line < NO_RED_LINE
+    base_items = _per_item(x0, ideal, security, sovereignty, params) if lines else None
     for t in range(1, rounds + 1):
         conceded = reach * _conceded(t / rounds, inverse_beta, params.initial_concession)
         offers = best + conceded[:, None] * (anchor - best)
+        if t > 1 and params.accommodation > 0 and rule == "consensus":
+            # a member that has objected holds out for its best text
+            offers = np.where((heard > 1.0)[:, None], best, offers)
         text = _weighted_mean(offers, weights * heard)
         if mediator:
             w = params.mediation_weight
@@ -373,6 +400,13 @@ def run_session(
             surplus if forced is None else np.where(forced < 0, surplus, (forced - 0.5) * np.inf)
         )
         accepts = surplus >= aspiration * span
+        if lines:
+            loss = base_items - _per_item(text, ideal, security, sovereignty, params)
+            if held is not None:
+                loss = loss + step_back(text, held, security, params)
+            within = loss.max(axis=1) <= params.red_line
+            within = within if forced is None else within | (forced == 1)
+            accepts &= within
         records.append(RoundRecord(t, text.copy(), accepts, gain))
         if rule == "consensus":
             # the chair gives the objectors' offers more weight in the next draft
@@ -384,6 +418,7 @@ def run_session(
             adopted, signatories = bool(accepts.mean() >= qualified_majority), accepts
         else:
             silent = surplus >= params.silence_bar * aspiration * span
+            silent = silent & within if lines else silent
             adopted, signatories = bool(silent.all()), np.ones(m, dtype=bool)
         if adopted:
             return SessionResult(True, text, signatories.copy(), t, records)
