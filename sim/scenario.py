@@ -1220,7 +1220,7 @@ class Negotiation:
     rivalry_hardening: float = opt(
         2.0,
         "extra sovereignty cost per point of trust a state has lost toward other blocs "
-        "since the start",
+        "since the highest it has been",
         unit="multiplier per trust point",
         source="assumption; rivalry and the stalled GGE of 2017 (Henriksen 2019 JCSL 24:1)",
         min=0.0,

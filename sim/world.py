@@ -215,6 +215,7 @@ class World:
     shock: np.ndarray = field(init=False)  # (n,) fresh shock of major incidents (windows)
     awareness: float = 1.0  # share of the items' security value states see (windows)
     outside_trust0: np.ndarray = field(init=False)  # (n,) initial trust toward other blocs
+    outside_trust_best: np.ndarray = field(init=False)  # (n,) the highest it has been
 
     def __post_init__(self) -> None:
         n = self.n
@@ -226,7 +227,17 @@ class World:
         self.proxies = {}
         self.agreed = np.zeros(self.ideal.shape[1])
         self.shock = np.zeros(n)
+        # the share of each state's trust that is toward other blocs (blocs never change)
+        other = self.bloc[:, None] != self.bloc[None, :]
+        if not other.any():
+            other = ~np.eye(self.n, dtype=bool)
+        count = other.sum(axis=1)
+        # each state's weight on each other-bloc state in its mean (none: a mean of 1)
+        self._outside = other / np.maximum(count, 1)[:, None]
+        self._no_outside = count == 0
+        self._lonely = bool(self._no_outside.any())
         self.outside_trust0 = self.outside_trust()
+        self.outside_trust_best = self.outside_trust0.copy()
         # blocs never change, so alliances are derived once
         same = self.bloc[:, None] == self.bloc[None, :]
         aligned = np.array([b not in self.nonaligned for b in self.bloc_names])[self.bloc]
@@ -237,11 +248,12 @@ class World:
         """(n,) each state's mean trust in the states of other blocs (all others if the
         world has one bloc).
         """
-        other = self.bloc[:, None] != self.bloc[None, :]
-        if not other.any():
-            other = ~np.eye(self.n, dtype=bool)
-        count = other.sum(axis=1)
-        return np.where(count > 0, (self.trust * other).sum(axis=1) / np.maximum(count, 1), 1.0)
+        mean = np.einsum("ij,ij->i", self.trust, self._outside)
+        return np.where(self._no_outside, 1.0, mean) if self._lonely else mean
+
+    def remember_outside_trust(self) -> None:
+        """Keep the highest trust each state has had toward other blocs (for hardening)."""
+        np.maximum(self.outside_trust_best, self.outside_trust(), out=self.outside_trust_best)
 
     def add_proxy(self, sponsor: int, actor: int, haven: int) -> None:
         """Record that `sponsor` runs operations through threat actor `actor` in `haven`."""

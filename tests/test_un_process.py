@@ -56,6 +56,18 @@ def test_outcomes_follow_the_contested_item_and_the_incident_background(referenc
     assert sum(sum(_agreed(busy, b)) for b in failed) > 0
 
 
+@pytest.mark.slow
+def test_outcomes_follow_trust_between_blocs():
+    # the 2019-21 bodies meet after a decade of lost trust: rivalry hardens positions
+    def record(overrides):
+        runs = [un_process.outcomes(un_process.SCENARIO, overrides, s, None) for s in (1, 2)]
+        return [[r[b]["agreed"] for b in sorted(r)] for r in runs]
+
+    reference = record({})
+    assert record({"negotiation.rivalry_hardening": 0.0}) != reference
+    assert record({"trust.between_blocs": 0.05, "trust.rivals": 0.0}) != reference
+
+
 def test_a_chairs_summary_keeps_what_is_not_contested():
     from sim.model import CyberDiplomacyModel
 

@@ -35,11 +35,18 @@ above its reservation even in the last round.
 draft by its concession; the chair proposes the (influence-weighted) mean of the offers;
 a mediator (a think tank) moves that draft toward the member median by
 ``mediation_weight``; under consensus the chair weighs a member's offer
-``(1 + accommodation)`` times more for each round it has objected, so drafts move toward
-the reluctant (the lowest common denominator that consensus produces: Scharpf 1988,
-Public Administration 66:239); no draft goes below what earlier agreements already set
-(the ratchet, ``floor``). Members accept when the text's utility clears their current
-threshold (low-expertise delegations misjudge texts a little: the only randomness). The
+``(1 + accommodation)`` times more for each round it has objected, and with accommodation
+a member that has objected offers its best text again rather than conceding toward a
+draft it rejected, so drafts move toward the reluctant (the lowest common denominator that
+consensus produces: Scharpf 1988, Public Administration 66:239); no draft goes below what
+earlier agreements already set (the ratchet, ``floor``). Members accept when the text's
+utility clears their current threshold (low-expertise delegations misjudge texts a little:
+the only randomness) and no single item crosses their **red line**: a member objects to a
+text that loses it more than ``red_line`` on any one item against the status quo, whatever
+the other items give it (non-compensatory, as the 2017 GGE's members over self-defence and
+countermeasures). A text below what a member holds already in force on an item
+(``held``: the law as it reads it) is a step back that counts toward that loss
+(:func:`step_back`). The
 decision rule decides: ``consensus`` (no objection; everyone signs), ``qualified_majority``
 (share of acceptors >= q; acceptors sign) or ``silence`` (adopted unless someone breaks
 silence; only members strongly opposed do, a weaker bar than acceptance; all who keep

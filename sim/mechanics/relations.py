@@ -65,6 +65,8 @@ class Relations:
         w.trust *= a
         w.trust += b
         np.clip(w.trust, 0.0, 1.0, out=w.trust)
+        if m.config.negotiation.rivalry_hardening > 0:
+            w.remember_outside_trust()
 
     def grow(self, damage: np.ndarray) -> None:
         """Weekly GDP growth minus damage (billions) and sanction/punishment costs."""

@@ -14,9 +14,11 @@ worth (in 2004 few had seen a major cyber incident); each shock teaches every st
 ``awareness_gain`` more, up to all of it. It scales the items' base security value
 (:func:`sim.mechanics.diplomacy.security_value`).
 
-**Rivalry hardens positions.** A state that has lost trust in the other blocs since the
-start (its mean trust in their states, ``tau_i``, against its initial ``tau0_i``) weighs
-the sovereignty cost of every item by ``1 + rivalry_hardening * max(0, tau0_i - tau_i)``.
+**Rivalry hardens positions.** A state that has lost trust in the other blocs (its mean
+trust in their states, ``tau_i``, against the highest it has been, ``tau*_i``, the start
+included) weighs the sovereignty cost of every item by
+``1 + rivalry_hardening * (tau*_i - tau_i)``. Measured from the start, it would miss the
+rivals of 2000-2020: their trust first rose from its low start, then fell from 2008.
 Trust falls with public accusations, sanctions and retaliation
 (:mod:`sim.mechanics.relations`) and with reviews that name violators
 (:mod:`sim.mechanics.review`), so a decade of incidents makes the next text harder.
@@ -80,5 +82,5 @@ def hardening(m: CyberDiplomacyModel) -> np.ndarray:
     point of trust it has lost toward other blocs since the start.
     """
     w = m.world
-    lost = np.maximum(w.outside_trust0 - w.outside_trust(), 0.0)
+    lost = np.maximum(w.outside_trust_best - w.outside_trust(), 0.0)
     return 1.0 + m.config.negotiation.rivalry_hardening * lost

@@ -12,8 +12,10 @@ A/70/174, A/72/327, A/75/816, A/76/135) is::
 The target reports each body's probability of agreement over the seeds and the mean
 number of the seven outcomes a run matches. Goal: at least 6 of 7. Nothing in the
 scenario scripts an outcome; they come from the agenda's costs (catalogue
-``un_agenda``), windows opened by major incidents and the hardening that lost trust
-brings (:mod:`sim.mechanics.windows`), and the ratchet of earlier texts.
+``un_agenda``: constraint, and for how international law applies, ``contested`` and
+``in_force``), the members' red lines (:mod:`sim.mechanics.negotiation`), the chair's
+summary of the 2019-21 bodies, windows opened by major incidents and the hardening that
+lost trust brings (:mod:`sim.mechanics.windows`), and the ratchet of earlier texts.
 
 **Fitted and predicted.** The targets file beside the scenario
 (``un_process_2004_2021.targets.toml``) splits the record in time: the five GGEs of
