@@ -1445,6 +1445,11 @@ class Calibration:
 
     targets: str = opt("", "the targets file fitted to (a path relative to this file)")
     fitted: list[str] = opt([], "names of the targets fitted to")
+    tuned: list[str] = opt(
+        [],
+        "names of the targets the scenario's own values were chosen on by hand (a fit "
+        "without a posterior: run.py validate reports them as fitted, never as predictions)",
+    )
     parameters: dict[str, float] = opt({}, "posterior median of each calibrated key")
     posterior: dict[str, list[float]] = opt({}, "posterior particles: key -> values")
     weights: list[float] = opt([], "the posterior particles' weights")

@@ -145,6 +145,19 @@ def test_summary_gives_the_fitted_and_the_predicted_bodies_apart():
     assert "fitted bodies matched" not in un_process.table(unfitted)
 
 
+def test_the_shipped_scenario_reports_every_body_as_fitted():
+    # its values were tuned knowing all seven outcomes: no body may pass for a prediction
+    from sim.scenario import load_scenario
+
+    scen = load_scenario(un_process.SCENARIO)
+    assert un_process.roles(scen) == set(un_process.RECORD)
+    agreed_all = {b: {"agreed": True, "contested": None} for b in un_process.RECORD}
+    s = un_process.summarise([agreed_all], fitted=un_process.roles(scen))
+    assert s["split"]["predicted"]["bodies"] == 0
+    assert "no body is held out" in un_process.table(s)
+    assert all(b["role"] == "fitted" for b in s["bodies"])
+
+
 def test_a_bodys_outcome_is_measured_from_its_mandate_ending():
     from sim.validation.measures import MEASURES, RunRecord, report_measure
 

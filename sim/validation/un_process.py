@@ -105,7 +105,8 @@ def run(target: str, args: argparse.Namespace | None = None) -> dict[str, Any]:
             f"{scen.name} lacks {', '.join(missing)}",
         )
     fitted = roles(scen)
-    draws = posterior_draws(scen, runs, seed) if fitted else []
+    calibrated = {b for b in fitted if report_measure(b) in set(scen.calibration.fitted)}
+    draws = posterior_draws(scen, runs, seed) if calibrated else []
     jobs = [
         (source, {**(draws[i] if draws else {}), **overrides}, s, steps)
         for i, s in enumerate(seeds(seed, runs))
@@ -123,9 +124,10 @@ def run(target: str, args: argparse.Namespace | None = None) -> dict[str, Any]:
 
 def roles(scen: Any) -> set[str]:
     """The bodies the scenario was fitted to: those whose outcome measure is among its
-    calibration's fitted figures (none unless it was calibrated on the UN targets).
+    calibration's fitted figures (calibrated on the UN targets) or among the figures its
+    values were tuned on by hand (``[calibration] tuned``).
     """
-    fitted = set(scen.calibration.fitted)
+    fitted = set(scen.calibration.fitted) | set(scen.calibration.tuned)
     return {b for b in UN_BODIES if report_measure(b) in fitted}
 
 
@@ -206,9 +208,14 @@ def table(result: dict[str, Any]) -> str:
     split = result.get("split", {})
     if split.get("fitted", {}).get("bodies"):
         f, p = split["fitted"], split["predicted"]
+        held = (
+            f"predicted, never fitted: mean {p['matched_mean']:.2f} of {p['bodies']}"
+            if p["bodies"]
+            else "no body is held out"
+        )
         lines.append(
             f"fitted bodies matched: mean {f['matched_mean']:.2f} of {f['bodies']} (a fit, not "
-            f"evidence); predicted, never fitted: mean {p['matched_mean']:.2f} of {p['bodies']}"
+            f"evidence); {held}"
         )
     verdict = "pass" if result["passed"] else "MISS"
     lines.append(
