@@ -157,7 +157,7 @@ class InternationalOrganization(mesa.Agent):
             u = utility(
                 text,
                 w.ideal[np.ix_(outside, norms)],
-                security_value(m)[np.ix_(outside, norms)],
+                negotiating_security(m, outside, norms),
                 sovereignty_cost(m, outside, norms),
                 m.config.negotiation,
                 status_quo=w.adopted[np.ix_(outside, norms)],

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from sim.mechanics import agenda, review, tracks, windows
+from sim.mechanics.diplomacy import security_value
 from sim.mechanics.incidents import RESPONSE_INDEX
 from sim.mechanics.negotiation import item_gains, run_session
 from sim.model import CyberDiplomacyModel
@@ -138,6 +139,43 @@ def test_lost_trust_between_blocs_hardens_positions():
     w.trust = np.where(other, w.trust * 0.5, w.trust)
     h = windows.hardening(m)
     assert (h[other.any(axis=1)] > 1).all()
+
+
+def test_hardening_counts_trust_lost_since_its_highest_not_since_the_start():
+    # rivals whose trust first rose and then fell back to where it started have hardened
+    m = _model(**{"negotiation.rivalry_hardening": 2.0})
+    w = m.world
+    other = w.bloc[:, None] != w.bloc[None, :]
+    start = w.trust.copy()
+    w.trust = np.where(other, np.minimum(1.0, start + 0.3), start)
+    w.remember_outside_trust()
+    assert windows.hardening(m) == pytest.approx(np.ones(w.n))  # at its best: none
+    w.trust = start  # back where it started
+    h = windows.hardening(m)
+    rose = w.outside_trust_best - w.outside_trust0
+    assert (rose[other.any(axis=1)] > 0).all()
+    assert h == pytest.approx(1.0 + 2.0 * rose)
+
+
+def test_a_contested_item_costs_the_sovereignty_minded_at_every_level():
+    from sim.agents.organization import held_in_force, negotiating_security
+
+    m = _model()
+    w = m.world
+    items = _ids(m, ["law_detail", "law"])
+    w.sovereignty_concern[:] = np.linspace(0.0, 1.0, w.n)
+    value = negotiating_security(m, np.arange(w.n), items)
+    plain = security_value(m)
+    pivot = m.config.states.position_pivot
+    above = np.maximum(w.sovereignty_concern - pivot, 0.0)
+    contested = m.catalogue.contested[items[0]]
+    assert contested > 0 and m.catalogue.contested[items[1]] == 0
+    assert value[:, 0] == pytest.approx(plain[:, items[0]] - contested * above)
+    assert value[:, 1] == pytest.approx(plain[:, items[1]])  # law itself is not contested
+    assert value[-1, 0] < 0  # the most sovereignty-minded lose from any commitment
+    held = held_in_force(m, np.arange(w.n), items)
+    assert held[:, 0] == pytest.approx(m.catalogue.in_force[items[0]] * (1 - w.sovereignty_concern))
+    assert (held[:, 1] == 0).all()
 
 
 # ----------------------------------------------------------------------------- review
