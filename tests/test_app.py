@@ -463,6 +463,32 @@ def test_process_view_shows_bodies_sessions_and_the_agenda():
     assert list(table.cells.values[0]) == m.catalogue.ids
 
 
+def test_process_view_tells_what_went_to_the_chairs_summary():
+    from sim.app.views import process_figure
+    from sim.model import CyberDiplomacyModel
+
+    body = {
+        "name": "OEWG",
+        "agenda": ["law_detail", "capacity"],
+        "first_session": 1000,
+        "chair_summary": True,
+    }
+    m = CyberDiplomacyModel(
+        "baseline",
+        {
+            "negotiation.red_line": 0.05,
+            "negotiation.accommodation": 3.0,
+            "organizations.bodies": [body],
+        },
+        rng=1,
+    )
+    m.organizations[0].convene()
+    markers = [t for t in process_figure(m).data if t.type == "scatter" and t.mode == "markers"]
+    hovers = [h for t in markers for h in t.hovertext]
+    assert any("moved to the chair's summary: law_detail" in h for h in hovers)
+    assert any(": agreed<br>items: capacity" in h for h in hovers)
+
+
 def test_a_closed_sessions_figure_widgets_are_not_held_by_the_class():
     """anywidget ties every FigureWidget (a lambda holding it) to its class's _esm file
     signal: every session's figures stayed alive. The app's release drops those ties."""

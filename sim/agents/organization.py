@@ -201,6 +201,7 @@ class InternationalOrganization(mesa.Agent):
         cat = self.model.catalogue
         moved = {o["item"] for o in record["objections"]}
         rest = np.array([k for k in ag if cat.ids[k] not in moved], dtype=int)
+        self.history[-1]["summary"] = sorted(moved)
         self.model.log(
             "chair_summary",
             actors=[self.name],

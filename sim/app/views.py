@@ -394,10 +394,19 @@ def process_figure(model: CyberDiplomacyModel) -> go.Figure:
                     f"{html.escape(x['state'])} ({html.escape(x['item'])})"
                     for x in h["objections"][:6]
                 )
+                notes = [
+                    f"<br>{label}: {html.escape(', '.join(h[key]))}"
+                    for key, label in (
+                        ("summary", "moved to the chair's summary"),
+                        ("reaffirmed", "reaffirmed"),
+                    )
+                    if h.get(key)
+                ]
                 hover.append(
                     f"{name}, session {h['session']}, week {h['step']}: {outcome}<br>"
                     f"items: {html.escape(', '.join(h['items'])) or '-'}"
                     + (f"<br>objected: {objections}" if objections else "")
+                    + "".join(notes)
                 )
         fig.add_trace(
             go.Scatter(
