@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import mesa
 import numpy as np
@@ -39,6 +39,29 @@ def negotiating_security(
     pivot = m.config.states.position_pivot
     above = np.maximum(m.world.sovereignty_concern[members] - pivot, 0.0)
     return value - above[:, None] * contested[None, :]
+
+
+class Stakes(NamedTuple):
+    """What states bring to a text on some items, (states, items) each: their ideal points,
+    what they expect to gain, their sovereignty cost and what binds them now.
+    """
+
+    ideal: np.ndarray
+    security: np.ndarray
+    sovereignty: np.ndarray
+    status_quo: np.ndarray
+
+
+def stakes(m: CyberDiplomacyModel, states: np.ndarray, items: np.ndarray) -> Stakes:
+    """The :class:`Stakes` of ``states`` in a text on ``items``."""
+    w = m.world
+    block = np.ix_(states, items)
+    return Stakes(
+        w.ideal[block],
+        negotiating_security(m, states, items),
+        sovereignty_cost(m, states, items),
+        w.adopted[block],
+    )
 
 
 def held_in_force(m: CyberDiplomacyModel, members: np.ndarray, items: np.ndarray) -> np.ndarray:
@@ -154,13 +177,9 @@ class InternationalOrganization(mesa.Agent):
             outside = np.array([i for i in self.members if i not in parties], dtype=int)
             if len(outside) == 0:
                 continue
+            ideal, security, sovereignty, status_quo = stakes(m, outside, norms)
             u = utility(
-                text,
-                w.ideal[np.ix_(outside, norms)],
-                negotiating_security(m, outside, norms),
-                sovereignty_cost(m, outside, norms),
-                m.config.negotiation,
-                status_quo=w.adopted[np.ix_(outside, norms)],
+                text, ideal, security, sovereignty, m.config.negotiation, status_quo=status_quo
             )
             new = outside[u >= m.config.negotiation.reservation]
             if len(new):
@@ -226,13 +245,14 @@ class InternationalOrganization(mesa.Agent):
         if not len(items):
             return record
         levels = w.agreed[items].copy()
+        ideal, security, sovereignty, status_quo = stakes(m, mem, items)
         gains = item_gains(
             levels,
-            w.ideal[np.ix_(mem, items)],
-            negotiating_security(m, mem, items),
-            sovereignty_cost(m, mem, items),
+            ideal,
+            security,
+            sovereignty,
             m.config.negotiation,
-            status_quo=w.adopted[np.ix_(mem, items)],
+            status_quo=status_quo,
             held=held_in_force(m, mem, items),
         )
         forced = decide(m, "votes", self.name, None, members=mem)
@@ -270,8 +290,7 @@ class InternationalOrganization(mesa.Agent):
         cat = m.catalogue
         mem = self.members
         cfg = m.config
-        security = negotiating_security(m, mem, ag)
-        sovereignty = sovereignty_cost(m, mem, ag)
+        ideal, security, sovereignty, status_quo = stakes(m, mem, ag)
         held = held_in_force(m, mem, ag) if cat.in_force[ag].any() else None
         mediator = mediator_for(m, mem)
         # a state publicly named for attacks carries less weight in the chair's draft
@@ -284,9 +303,8 @@ class InternationalOrganization(mesa.Agent):
             influence = influence * np.where(
                 np.isin(mem, self.chair), cfg.organizations.track_chair_weight, 1.0
             )
-        status_quo = w.adopted[np.ix_(mem, ag)]
         result = run_session(
-            decide(m, "positions", self.name, w.ideal[np.ix_(mem, ag)], members=mem, agenda=ag),
+            decide(m, "positions", self.name, ideal, members=mem, agenda=ag),
             security,
             sovereignty,
             np.maximum(w.expertise[mem], self.delegation_expertise),
@@ -328,7 +346,7 @@ class InternationalOrganization(mesa.Agent):
             last = result.rounds[-1]
             gains = item_gains(
                 last.text,
-                w.ideal[np.ix_(mem, ag)],
+                ideal,
                 security,
                 sovereignty,
                 cfg.negotiation,
