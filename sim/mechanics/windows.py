@@ -79,7 +79,8 @@ def window_gain(m: CyberDiplomacyModel) -> np.ndarray:
 
 def hardening(m: CyberDiplomacyModel) -> np.ndarray:
     """(n,) multiplier of each state's sovereignty cost: 1, plus ``rivalry_hardening`` per
-    point of trust it has lost toward other blocs since the start.
+    point of trust it has lost toward other blocs since the highest it has been
+    (:meth:`sim.world.World.remember_outside_trust` keeps that, week by week).
     """
     w = m.world
     lost = np.maximum(w.outside_trust_best - w.outside_trust(), 0.0)
