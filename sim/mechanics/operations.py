@@ -109,11 +109,20 @@ def breach_commitment(
     out = np.zeros(len(initiators))
     state = initiators >= 0
     if state.any() and m.catalogue.size:
-        # one array operation for all operations instead of one per type among them:
-        # commitments are never negative, so the norms a type does not breach count as 0
-        breached = _violates(m)[kinds[state]]
-        out[state] = np.where(breached, m.world.adopted[initiators[state]], 0.0).max(axis=1)
+        out[state] = _breached_by_states(m, initiators[state], kinds[state])
     return out
+
+
+def _breached_by_states(
+    m: CyberDiplomacyModel, states: np.ndarray, kinds: np.ndarray
+) -> np.ndarray:
+    """:func:`breach_commitment` of operations that all have a state behind them, in a
+    catalogue with norms (states plan operations every week: no masks needed).
+    """
+    # one array operation for all operations instead of one per type among them:
+    # commitments are never negative, so the norms a type does not breach count as 0
+    breached = _violates(m)[kinds]
+    return np.where(breached, m.world.adopted[states], 0.0).max(axis=1)
 
 
 def breached(m: CyberDiplomacyModel, initiator: int, kind: int) -> float:
@@ -163,9 +172,7 @@ def _pairs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     gives them, found through the flat indices (np.nonzero is several times slower on a
     2-D array; for 193 states it was a tenth of the cost of planning).
     """
-    flat = mask.ravel().nonzero()[0]
-    n = mask.shape[1]
-    return flat // n, flat % n
+    return np.divmod(mask.ravel().nonzero()[0], mask.shape[1])
 
 
 def _punishment(m: CyberDiplomacyModel) -> tuple[np.ndarray, float]:
@@ -187,6 +194,20 @@ def _punishment(m: CyberDiplomacyModel) -> tuple[np.ndarray, float]:
         # np.mean's own sum and division, without its Python layer
         cached = m._cache["punishment"] = (key, punish, v.sum() / v.size)
     return cached[1], cached[2]
+
+
+def _detection_within_horizon(m: CyberDiplomacyModel) -> np.ndarray:
+    """(n,) chance an attacker expects each victim to detect an operation within
+    ``operations.deterrence_horizon`` weeks: derived again only when the weekly hazard
+    (:func:`sim.mechanics.attribution.detection_hazard`) or the horizon has changed.
+    """
+    hazard = attribution.detection_hazard(m)
+    horizon = m.config.operations.deterrence_horizon
+    cached = m._cache.get("detection_within_horizon")
+    if cached is None or cached[0] is not hazard or cached[1] != horizon:
+        cached = (hazard, horizon, 1.0 - (1.0 - hazard) ** horizon)
+        m._cache["detection_within_horizon"] = cached
+    return cached[2]
 
 
 def plan_operations(m: CyberDiplomacyModel) -> None:
@@ -219,16 +240,19 @@ def plan_operations(m: CyberDiplomacyModel) -> None:
     kinds = _type_index(m)[categorical(rng, _type_cdf(m), k)]
 
     # deterrence: P(detect) x P(attributed to me) x expected punishment
-    p_det = 1.0 - (1.0 - attribution.detection_hazard(m)[tgt]) ** ops.deterrence_horizon
+    p_det = _detection_within_horizon(m)[tgt]
     p_attr = attribution.attribution_chance(m)[tgt] * (
         1.0 - cfg.attribution.proxy_share * w.has_proxy[att]
     )
     victim_punish, mean_vengefulness = _punishment(m)
-    breach = breach_commitment(m, att, kinds)  # adopted commitment the op would breach
+    # adopted commitment the op would breach (every attacker here is a state)
+    breach = _breached_by_states(m, att, kinds) if m.catalogue.size else np.zeros(k)
     punish = victim_punish[tgt] + ops.punishment_scale * breach * mean_vengefulness
     deterrence = ops.deterrence_weight * p_det * p_attr * punish
     t_star = thresholds(m)  # per state
     go = (stakes - deterrence) >= t_star[att]
+    if not go.any():  # most weeks no moment is worth its risk: nothing below can change
+        return
 
     # Axelrod (1986): a norm-bound state defects only if bold enough for its chance of being seen
     seen = p_det * p_attr * cfg.norms.visibility
@@ -239,7 +263,7 @@ def plan_operations(m: CyberDiplomacyModel) -> None:
     # an attacker cannot run more operations this week than it holds exploits; the
     # operations come row by row (att is sorted), so each attacker's are consecutive and
     # the position of its first gives the rank of each among them
-    idx = np.flatnonzero(go)
+    idx = go.nonzero()[0]
     a = att[idx]
     rank = np.arange(len(idx)) - np.searchsorted(a, a)
     idx = idx[rank < w.stockpile[a]]
