@@ -163,12 +163,13 @@ def detection_hazard(m: CyberDiplomacyModel) -> np.ndarray:
     """(n,) weekly chance a victim detects an intrusion, from its resilience and telemetry.
 
     Attackers weigh it when they plan and victims draw with it a phase later: it is
-    derived again only when the week, resilience or a dwell key has changed.
+    derived again only when resilience, a dwell key or (while dwell times shrink) the week
+    has changed.
     """
     w = m.world
     a = m.config.attribution
     key = (
-        m.steps,
+        m.steps if a.dwell_trend else None,  # without a trend every week's hazard is the same
         w.resilience.tobytes(),
         a.dwell_weeks,
         a.dwell_trend,
@@ -253,11 +254,15 @@ def gather_evidence(m: CyberDiplomacyModel) -> None:
         + cbm[victim, np.maximum(accused, 0)] * m.config.organizations.cbm_evidence
     )
     gain = gain + w.shared_intel[victim]
-    inc.evidence[rows] += gain
-    inc.confidence[rows] = 1.0 - np.exp(-inc.evidence[rows])
+    # each column is read once and written back (what `+=` and a second read would do)
+    evidence = inc.evidence[rows] + gain
+    inc.evidence[rows] = evidence
+    confidence = 1.0 - np.exp(-evidence)
+    inc.confidence[rows] = confidence
 
     # the truth surfaces: proxies and false flags are seen through
-    wrong = (inc.initiator[rows] >= 0) & (accused != inc.initiator[rows])
+    initiator = inc.initiator[rows]  # never changes: read once for this and the closing
+    wrong = (initiator >= 0) & (accused != initiator)
     if wrong.any():
         r = rows[wrong]
         v, a = inc.target[r], inc.apparent[r]
@@ -268,17 +273,18 @@ def gather_evidence(m: CyberDiplomacyModel) -> None:
             reveal(m, int(i))
 
     # victims reach their threshold
-    ready = rows[(inc.attributed_step[rows] < 0) & (inc.confidence[rows] >= a_cfg.threshold)]
+    ready = rows[(inc.attributed_step[rows] < 0) & (confidence >= a_cfg.threshold)]
     ready = decide(m, "attribute", None, ready, rows=rows)
     for i in ready:
         attribute(m, int(i))
 
     # close what can no longer change
     age = m.steps - inc.step[rows]
-    settled = (inc.attributed_step[rows] >= 0) & (
-        (inc.apparent[rows] == inc.initiator[rows])
-        | (inc.initiator[rows] < 0)
-        | (m.steps - inc.attributed_step[rows] > a_cfg.reveal_window)
+    attributed_step = inc.attributed_step[rows]  # read again: victims have just attributed
+    settled = (attributed_step >= 0) & (
+        (inc.apparent[rows] == initiator)  # read again too: the truth may have surfaced
+        | (initiator < 0)
+        | (m.steps - attributed_step > a_cfg.reveal_window)
     )
     inc.open[rows[settled | (age > a_cfg.close_after)]] = False
 
@@ -321,5 +327,6 @@ def close_stale(m: CyberDiplomacyModel) -> None:
         (m.steps - inc.step[rows] > m.config.attribution.close_after)
         & (inc.detected_step[rows] < 0)
     ]
-    inc.open[old] = False
-    inc.response[old] = RESPONSE_INDEX["none"]
+    if len(old):
+        inc.open[old] = False
+        inc.response[old] = RESPONSE_INDEX["none"]
