@@ -37,7 +37,9 @@ class ThinkTank(mesa.Agent):
         w = m.world
         net = self.network
         rate = m.config.think_tanks.training_rate
-        w.expertise[net] += rate * self.capacity * (1.0 - w.expertise[net])
+        # what `+=` would do, reading the advised states' expertise once instead of twice
+        expertise = w.expertise[net]
+        w.expertise[net] = expertise + rate * self.capacity * (1.0 - expertise)
         if len(net) >= 2 and m.rng.random() < m.config.think_tanks.track2_rate:
             sub = w.trust[np.ix_(net, net)].copy()
             np.fill_diagonal(sub, np.inf)

@@ -74,12 +74,22 @@ class Relations:
         w = m.world
         ec = m.config.economy
         n = w.n
-        # np.mean's own sum and division, without its Python layer
-        security = 0.5 * w.resilience + 0.5 * (w.adopted.sum(axis=1) / w.adopted.shape[1])
+        # the digital dividend per unit of partner trust moves only with resilience, adopted
+        # norms or the digital share (a session, an intervention): derived again only then
+        key = (
+            w.resilience.tobytes(),
+            w.adopted.tobytes(),
+            w.digital_share.tobytes(),
+            ec.digital_growth,
+        )
+        cached = m._cache.get("digital_dividend")
+        if cached is None or cached[0] != key:
+            # np.mean's own sum and division, without its Python layer
+            security = 0.5 * w.resilience + 0.5 * (w.adopted.sum(axis=1) / w.adopted.shape[1])
+            cached = (key, ec.digital_growth * w.digital_share * security)
+            m._cache["digital_dividend"] = cached
         partner_trust = (w.trust.sum(1) - 1.0) / max(n - 1, 1)
-        g = (
-            ec.growth + ec.digital_growth * w.digital_share * security * (0.5 + partner_trust)
-        ) / 52.0
+        g = (ec.growth + cached[1] * (0.5 + partner_trust)) / 52.0
         gdp = w.gdp * (1.0 + g) - damage / BILLIONS_PER_TRILLION
         # most weeks no sanction is in force: one scan for the latest end instead of the
         # count per target (subtracting a cost of 0.0 would leave every value as it is)

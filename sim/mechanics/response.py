@@ -174,6 +174,8 @@ def chain_depth(m: CyberDiplomacyModel, i: int) -> int:
 
 def escalate(m: CyberDiplomacyModel) -> None:
     """Last week's retaliations land; their targets may hit back (escalation)."""
+    if not m.retaliation_queue:  # most weeks: nothing to land
+        return
     from sim.mechanics.operations import launch
 
     queue, m.retaliation_queue = m.retaliation_queue, []
