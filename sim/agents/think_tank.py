@@ -41,9 +41,10 @@ class ThinkTank(mesa.Agent):
         expertise = w.expertise[net]
         w.expertise[net] = expertise + rate * self.capacity * (1.0 - expertise)
         if len(net) >= 2 and m.rng.random() < m.config.think_tanks.track2_rate:
-            sub = w.trust[np.ix_(net, net)].copy()
+            # trust among the advised states (indexing by arrays makes a copy to write on)
+            sub = w.trust[net[:, None], net]
             np.fill_diagonal(sub, np.inf)
-            a, b = np.unravel_index(np.argmin(sub), sub.shape)
+            a, b = divmod(int(sub.argmin()), len(net))  # the least-trusting pair
             i, j = int(net[a]), int(net[b])
             gain = m.config.trust.track2_gain * self.capacity
             m.relations.change_trust(i, j, gain)
