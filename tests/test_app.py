@@ -391,16 +391,20 @@ def test_the_janitor_stops_idle_worker_threads(monkeypatch):
     trims = []
     monkeypatch.setattr(serve, "trim_heap", lambda: trims.append(1))
 
+    def workers() -> int:
+        # anyio's own threads only: other tests' threads may end meanwhile
+        return sum(isinstance(t, WorkerThread) for t in threading.enumerate())
+
     async def class_then_janitor(janitor: bool) -> tuple[int, int]:
         # six jobs at once: six worker threads, like six sessions
         await asyncio.gather(*(anyio.to_thread.run_sync(time.sleep, 0.2) for _ in range(6)))
-        busy = threading.active_count()
+        busy = workers()
         task = asyncio.get_running_loop().create_task(serve.janitor(0.1)) if janitor else None
         deadline = time.monotonic() + (10.0 if janitor else 0.8)  # room for a loaded CI
         await asyncio.sleep(0.8)
-        while (threading.active_count() > busy - 5 or not trims) and time.monotonic() < deadline:
+        while (workers() > busy - 5 or not trims) and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
-        left = threading.active_count()
+        left = workers()
         if task:
             task.cancel()
         return busy, left
@@ -498,6 +502,9 @@ def test_a_closed_sessions_figure_widgets_are_not_held_by_the_class():
     from sim.app.app import _drop_widget_file_watchers
 
     w = go.FigureWidget()
+    # the tie anywidget makes (a lambda holding the widget), made here too in case another
+    # test's widgets changed the class so that anywidget no longer makes it
+    BaseFigureWidget._esm.changed.connect(lambda new, w=w: setattr(w, "_esm", new))
     try:
         assert len(BaseFigureWidget._esm.changed) >= 1  # the tie is there
         assert _drop_widget_file_watchers() >= 1
