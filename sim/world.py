@@ -160,10 +160,10 @@ def load_catalogue(name_or_path: str, source: str = "norms.catalogue") -> Catalo
         name=name,
         ids=ids,
         titles=[n["title"] for n in norms],
-        security=np.array([float(n.get("security", 0.5)) for n in norms]),
-        constraint=np.array([float(n.get("constraint", 0.5)) for n in norms]),
-        contested=np.array([float(n.get("contested", 0.0)) for n in norms]),
-        in_force=np.array([float(n.get("in_force", 0.0)) for n in norms]),
+        **{
+            key: np.array([float(n.get(key, default)) for n in norms])
+            for key, (default, _) in ITEM_FIELDS.items()
+        },
         violated_by=violated,
         roles=roles,
         requires=requires,
@@ -231,11 +231,8 @@ class World:
         other = self.bloc[:, None] != self.bloc[None, :]
         if not other.any():
             other = ~np.eye(self.n, dtype=bool)
-        count = other.sum(axis=1)
-        # each state's weight on each other-bloc state in its mean (none: a mean of 1)
-        self._outside = other / np.maximum(count, 1)[:, None]
-        self._no_outside = count == 0
-        self._lonely = bool(self._no_outside.any())
+        # each state's weight on each other-bloc state in its mean
+        self._outside = other / np.maximum(other.sum(axis=1), 1)[:, None]
         self.outside_trust0 = self.outside_trust()
         self.outside_trust_best = self.outside_trust0.copy()
         # blocs never change, so alliances are derived once
@@ -246,10 +243,9 @@ class World:
 
     def outside_trust(self) -> np.ndarray:
         """(n,) each state's mean trust in the states of other blocs (all others if the
-        world has one bloc).
+        world has one bloc; 0 in a world of one state).
         """
-        mean = np.einsum("ij,ij->i", self.trust, self._outside)
-        return np.where(self._no_outside, 1.0, mean) if self._lonely else mean
+        return np.einsum("ij,ij->i", self.trust, self._outside)
 
     def remember_outside_trust(self) -> None:
         """Keep the highest trust each state has had toward other blocs (for hardening)."""

@@ -64,11 +64,15 @@ def stakes(m: CyberDiplomacyModel, states: np.ndarray, items: np.ndarray) -> Sta
     )
 
 
-def held_in_force(m: CyberDiplomacyModel, members: np.ndarray, items: np.ndarray) -> np.ndarray:
+def held_in_force(
+    m: CyberDiplomacyModel, members: np.ndarray, items: np.ndarray
+) -> np.ndarray | None:
     """(members, items) the commitment each member holds existing law already sets on each
     item: the item's ``in_force`` times ``1 - sovereignty concern``; a text below it is a
-    step back (:func:`sim.mechanics.negotiation.step_back`).
+    step back (:func:`sim.mechanics.negotiation.step_back`). None when no item is in force.
     """
+    if not m.catalogue.in_force[items].any():
+        return None
     concern = m.world.sovereignty_concern[members]
     return (1.0 - concern)[:, None] * m.catalogue.in_force[items][None, :]
 
@@ -236,7 +240,7 @@ class InternationalOrganization(mesa.Agent):
         """A report that restates the levels earlier texts agreed on the body's items,
         adopted unless it crosses some member's red line (or a student objects).
         """
-        from sim.mechanics.negotiation import item_gains
+        from sim.mechanics.negotiation import item_gains, within_red_lines
 
         m = self.model
         w = m.world
@@ -256,10 +260,7 @@ class InternationalOrganization(mesa.Agent):
             held=held_in_force(m, mem, items),
         )
         forced = decide(m, "votes", self.name, None, members=mem)
-        objects = gains.min(axis=1) < -m.config.negotiation.red_line
-        if forced is not None:
-            objects = np.where(forced < 0, objects, forced == 0)
-        if objects.any():
+        if not within_red_lines(gains, m.config.negotiation, forced).all():
             return record
         ids = [m.catalogue.ids[k] for k in items]
         text = {i: round(float(x), RECORD_DIGITS) for i, x in zip(ids, levels, strict=True)}
@@ -291,7 +292,7 @@ class InternationalOrganization(mesa.Agent):
         mem = self.members
         cfg = m.config
         ideal, security, sovereignty, status_quo = stakes(m, mem, ag)
-        held = held_in_force(m, mem, ag) if cat.in_force[ag].any() else None
+        held = held_in_force(m, mem, ag)
         mediator = mediator_for(m, mem)
         # a state publicly named for attacks carries less weight in the chair's draft
         influence = (

@@ -69,8 +69,8 @@ from sim.scenario import DECISION_RULES, Negotiation
 INITIAL_CONCESSION = Negotiation.initial_concession
 
 _MIN_BETA = 1e-6
-# [negotiation] red_line at or above this draws no red lines (the default, and the bound)
-NO_RED_LINE = 10.0
+# [negotiation] red_line at this, its default and its bound, draws no red lines
+NO_RED_LINE = Negotiation.red_line
 
 
 # ----------------------------------------------------------------------------- results
@@ -173,6 +173,17 @@ def step_back(
     It counts toward red lines, not toward a text's utility.
     """
     return params.security_weight * security * np.maximum(held - text, 0.0)
+
+
+def within_red_lines(
+    gains: np.ndarray, params: Negotiation, forced: np.ndarray | None = None
+) -> np.ndarray:
+    """(m,) the members whose loss on no single item of a text exceeds ``red_line``, from
+    their gains per item (:func:`item_gains`); a student's vote (``forced``: 1 accepts, 0
+    objects, -1 judges) overrides.
+    """
+    within = gains.min(axis=1) >= -params.red_line
+    return within if forced is None else np.where(forced < 0, within, forced == 1)
 
 
 def _status_quo(status_quo: np.ndarray | None, ideal: np.ndarray) -> np.ndarray:
@@ -408,11 +419,10 @@ def run_session(
         )
         accepts = surplus >= aspiration * span
         if lines:
-            loss = base_items - _per_item(text, ideal, security, sovereignty, params)
+            gains = _per_item(text, ideal, security, sovereignty, params) - base_items
             if held is not None:
-                loss = loss + step_back(text, held, security, params)
-            within = loss.max(axis=1) <= params.red_line
-            within = within if forced is None else within | (forced == 1)
+                gains = gains - step_back(text, held, security, params)
+            within = within_red_lines(gains, params, forced)
             accepts &= within
         records.append(RoundRecord(t, text.copy(), accepts, gain))
         if rule == "consensus":
